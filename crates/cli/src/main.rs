@@ -1,1 +1,84 @@
-fn main() {}
+//! `kyc`: the command-line face of the engine. Thin: every subcommand parses
+//! its arguments, calls a library crate and prints JSON on stdout.
+
+mod cmd_models;
+mod cmd_mrz;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// The input was rejected (e.g. not an MRZ, no face, unreadable file).
+    pub const REJECTED: u8 = 1;
+    /// Bad command-line usage (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    /// The models are missing or corrupt.
+    pub const MODELS: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(name = "kyc", version, about = "Offline KYC engine: Khmer ID cards, passports, face match, liveness")]
+struct Cli {
+    /// Directory holding the pinned models (default: $KYC_MODEL_DIR, else ./models).
+    #[arg(long, global = true, value_name = "DIR")]
+    model_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Model files: verify them against the pinned manifest.
+    Models {
+        #[command(subcommand)]
+        action: cmd_models::ModelsCommand,
+    },
+    /// Parse and verify MRZ lines (arguments, or stdin one line per MRZ line).
+    Mrz(cmd_mrz::MrzArgs),
+}
+
+/// A failure with the exit code it maps to.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
+        // Tesseract's OpenMP threading is 2-4x slower on small machines.
+        // SAFETY: set before any other thread exists.
+        unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
+    }
+    let cli = Cli::parse();
+    let model_dir = kyc_models::resolve_model_dir(cli.model_dir.as_deref());
+    let result = match cli.command {
+        Command::Models { action } => cmd_models::run(action, &model_dir),
+        Command::Mrz(args) => cmd_mrz::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("kyc: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(exit::REJECTED, format!("cannot serialise the result: {e}")))?;
+    println!("{text}");
+    Ok(())
+}

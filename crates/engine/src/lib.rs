@@ -1,1 +1,10 @@
-//! (in progress)
+//! The KYC engine: the hosted CamDigiKey KYC API's types and the engine that
+//! composes the stages (MRZ, OCR, face, liveness) into its six operations.
+
+pub mod api;
+pub mod clock;
+mod engine;
+pub mod matching;
+pub mod reference;
+
+pub use engine::{Engine, EngineConfig, EngineError};

@@ -4,8 +4,12 @@
 //! The crate takes pixels and a model directory; it never touches the
 //! network and never writes images anywhere.
 
+pub mod decode;
 mod error;
+mod imgops;
+pub mod locate;
 pub mod recognize;
+pub mod rectify;
 
-pub use error::OcrError;
+pub use error::{Limit, NoMrzReason, OcrError};
 pub use recognize::{OcrModel, Recognized, TextRecognizer};

@@ -1,0 +1,273 @@
+//! [`Engine`]: owns the loaded models and configuration and runs the six
+//! operations of the hosted API.
+
+use crate::api::{
+    self, ApiError, Envelope, ErrorCode, InfoData, InfoFaceData, Operation, Request, UserInfo,
+};
+use crate::matching::{match_user_info, InfoMatch};
+use crate::reference::{Reference, ReferenceSource};
+use kyc_face::{AnalyzeOptions, FaceAnalysis, FaceConfig, FaceError, FaceModels, MatchResult};
+use kyc_models::{ModelError, ModelSet};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The verified model directory (see `kyc_models::resolve_model_dir`).
+    pub model_dir: PathBuf,
+    /// Threads one request may use for its parallel parts (selfie ∥ ID card).
+    pub threads_per_request: usize,
+    /// Face pipeline settings.
+    pub face: FaceConfig,
+}
+
+impl EngineConfig {
+    /// Defaults for a model directory: 2 threads per request.
+    pub fn new(model_dir: PathBuf) -> Self {
+        Self {
+            model_dir,
+            threads_per_request: 2,
+            face: FaceConfig::default(),
+        }
+    }
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// A model file is missing, corrupt or unloadable.
+    #[error(transparent)]
+    Models(#[from] ModelError),
+    /// The face models failed to load.
+    #[error("face models: {0}")]
+    Face(#[from] FaceError),
+    /// The thread pool could not be created.
+    #[error("thread pool: {0}")]
+    Threads(String),
+}
+
+/// The engine: models loaded once, shared by every request (`Send + Sync`).
+pub struct Engine {
+    models: ModelSet,
+    face: Arc<FaceModels>,
+    pool: rayon::ThreadPool,
+    references: Vec<Arc<dyn ReferenceSource>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("model_dir", &self.models.dir())
+            .field("references", &self.references.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-stage timings of one request, in milliseconds.
+#[derive(Debug, Default)]
+struct Timings(Vec<(&'static str, f64)>);
+
+impl Timings {
+    fn time<T>(&mut self, stage: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        self.0.push((stage, ms(t)));
+        out
+    }
+
+    fn to_json(&self) -> Value {
+        Value::Object(self.0.iter().map(|(k, v)| (k.to_string(), json!(v))).collect())
+    }
+}
+
+fn ms(t: Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 1e4).round() / 10.0
+}
+
+impl Engine {
+    /// Verifies every model file and loads the models once.
+    pub fn load(config: EngineConfig) -> Result<Self, EngineError> {
+        let models = ModelSet::open(&config.model_dir)?;
+        let face = FaceModels::load(&models, config.face)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(config.threads_per_request.max(1))
+            .thread_name(|i| format!("kyc-engine-{i}"))
+            .build()
+            .map_err(|e| EngineError::Threads(e.to_string()))?;
+        Ok(Self {
+            models,
+            face: Arc::new(face),
+            pool,
+            references: Vec::new(),
+        })
+    }
+
+    /// Adds a reference source; sources are asked in the order added.
+    pub fn add_reference_source(&mut self, source: Arc<dyn ReferenceSource>) {
+        self.references.push(source);
+    }
+
+    /// The verified model set.
+    pub fn models(&self) -> &ModelSet {
+        &self.models
+    }
+
+    /// The face models.
+    pub fn face(&self) -> &FaceModels {
+        &self.face
+    }
+
+    /// Answers a raw request body of `op` exactly as the server does.
+    pub fn handle(&self, op: Operation, body: &[u8]) -> Envelope {
+        let started = Instant::now();
+        let result = api::parse_request(op, body).and_then(|req| self.run(req));
+        match result {
+            Ok(mut data) => {
+                if let Some(pre) = data.get_mut(api::PRECHECK_KEY).and_then(Value::as_object_mut) {
+                    pre.insert("total_ms".into(), json!(ms(started)));
+                }
+                Envelope::success(data)
+            }
+            Err(e) => Envelope::failure(&e),
+        }
+    }
+
+    /// Runs a parsed request; the `data` object on success.
+    pub fn run(&self, request: Request) -> Result<Value, ApiError> {
+        let data = match request {
+            Request::Info(user) => to_value(self.info(&user)?),
+            Request::InfoFace(r) => to_value(self.info_face(&r.user_info, &r.face_img)?),
+            _ => {
+                return Err(ApiError::new(
+                    ErrorCode::InternalService,
+                    "this operation is not available in this build",
+                ))
+            }
+        };
+        Ok(data)
+    }
+
+    /// Looks the ID number up in the configured reference sources.
+    fn reference(&self, id_number: &str) -> Result<(Reference, String), ApiError> {
+        if self.references.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::MoiConnection,
+                "no reference source (reference store or upstream) is configured",
+            ));
+        }
+        for source in &self.references {
+            if let Some(found) = source.lookup(id_number)? {
+                return Ok((found, source.name().to_string()));
+            }
+        }
+        Err(ApiError::new(
+            ErrorCode::IdCardNotFound,
+            "the idNumber is not in any configured reference source",
+        ))
+    }
+
+    /// `info`: submitted fields against the reference record.
+    pub fn info(&self, user: &UserInfo) -> Result<InfoData, ApiError> {
+        let mut timings = Timings::default();
+        let (reference, source) = timings.time("reference_lookup", || self.reference(&user.id_number))?;
+        let matched = match_user_info(user, &reference.record);
+        let mut data = info_data(user, &matched, None);
+        data.precheck = Some(json!({
+            "reference": {"source": source, "kind": reference.kind},
+            "fields": matched.checks,
+            "timings_ms": timings.to_json(),
+        }));
+        Ok(data)
+    }
+
+    /// `info-face`: fields against the reference record, selfie against its photo.
+    pub fn info_face(&self, user: &UserInfo, face_img: &[u8]) -> Result<InfoFaceData, ApiError> {
+        let mut timings = Timings::default();
+        let (reference, source) = timings.time("reference_lookup", || self.reference(&user.id_number))?;
+        let selfie = timings.time("selfie_face", || self.analyze_selfie(face_img))?;
+        let matched = match_user_info(user, &reference.record);
+        let (moi, moi_json) = self.compare_with_reference(&selfie, &reference);
+        Ok(InfoFaceData {
+            user_info: info_data(user, &matched, None),
+            face_moi_score: moi.map(|m| f64::from(m.score)),
+            precheck: Some(json!({
+                "reference": {"source": source, "kind": reference.kind},
+                "fields": matched.checks,
+                "selfie": face_json(&selfie),
+                "faceMoi": moi_json,
+                "timings_ms": timings.to_json(),
+            })),
+        })
+    }
+
+    /// Analyses the selfie: no usable face is error 500.
+    fn analyze_selfie(&self, bytes: &[u8]) -> Result<FaceAnalysis, ApiError> {
+        self.face
+            .analyze_bytes(bytes, &AnalyzeOptions::selfie())
+            .map_err(|e| face_error(e, ErrorCode::FaceRecognition, "faceImg"))
+    }
+
+    /// The selfie against the reference photo's embedding, if the source has one.
+    fn compare_with_reference(&self, selfie: &FaceAnalysis, reference: &Reference) -> (Option<MatchResult>, Value) {
+        match &reference.face {
+            Some(embedding) => {
+                let m = kyc_face::compare(&selfie.embedding, embedding, self.face.config().false_match_rate);
+                (Some(m), json!(m))
+            }
+            None => (None, json!({"unavailable": "the reference source has no photo for this idNumber"})),
+        }
+    }
+
+    /// Runs two closures on the engine's bounded pool, in parallel.
+    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        self.pool.install(|| rayon::join(a, b))
+    }
+}
+
+fn to_value(data: impl serde::Serialize) -> Value {
+    serde_json::to_value(data).unwrap_or(Value::Null)
+}
+
+fn info_data(user: &UserInfo, matched: &InfoMatch, precheck: Option<Value>) -> InfoData {
+    InfoData {
+        id_number: user.id_number.clone(),
+        score: (matched.score * 1e6).round() / 1e6,
+        incorrect_fields: matched.incorrect_fields.clone(),
+        precheck,
+    }
+}
+
+/// The face evidence for the extension object (never the embedding).
+pub(crate) fn face_json(a: &FaceAnalysis) -> Value {
+    json!({
+        "box": a.detection.bbox,
+        "detection_score": a.detection.score,
+        "quality": a.quality,
+        "warnings": a.warnings,
+        "other_faces": a.other_faces.len(),
+        "anti_spoof": a.anti_spoof,
+        "head_pose": a.head_pose,
+    })
+}
+
+/// Maps a face-stage failure to the API: bad bytes are 505, no face is
+/// `no_face_code` (500 selfie / 501 ID image), model failures 502.
+pub(crate) fn face_error(e: FaceError, no_face_code: ErrorCode, field: &str) -> ApiError {
+    match e {
+        FaceError::NoFace => ApiError::new(no_face_code, format!("no face found in `{field}`")),
+        FaceError::Decode(_) | FaceError::ImageTooLarge { .. } | FaceError::InvalidInput(_) => {
+            ApiError::invalid_field(field, e.to_string())
+        }
+        other => ApiError::new(ErrorCode::InternalService, other.to_string()),
+    }
+}

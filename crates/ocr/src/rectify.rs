@@ -1,0 +1,236 @@
+//! Rectification: resampling one MRZ line from the full-resolution image
+//! into an upright strip at a chosen character height.
+//!
+//! Each line is handled on its own: under mild perspective the lines of a
+//! band are not parallel, and a per-line fit of the ink centre line removes
+//! the residual tilt that a single band angle leaves.
+
+use crate::imgops::{self, Frame};
+use crate::locate::{Band, BandLine};
+use image::GrayImage;
+
+/// A text line's centre line in source pixels: from `p0` (start of the
+/// first character) to `p1` (end of the last), and its ink height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LineGeom {
+    /// Start of the centre line.
+    pub p0: (f32, f32),
+    /// End of the centre line.
+    pub p1: (f32, f32),
+    /// Ink height (source pixels).
+    pub height: f32,
+}
+
+impl LineGeom {
+    /// The geometry of `line` of `band`.
+    pub fn of(band: &Band, line: &BandLine) -> LineGeom {
+        LineGeom {
+            p0: band.point(line.u0, line.v),
+            p1: band.point(line.u1, line.v),
+            height: line.height,
+        }
+    }
+
+    /// Length of the centre line.
+    pub fn length(&self) -> f32 {
+        (self.p1.0 - self.p0.0).hypot(self.p1.1 - self.p0.1)
+    }
+
+    fn dir(&self) -> (f32, f32) {
+        let l = self.length().max(1e-6);
+        ((self.p1.0 - self.p0.0) / l, (self.p1.1 - self.p0.1) / l)
+    }
+
+    /// Turned by 180°.
+    pub fn flipped(&self) -> LineGeom {
+        LineGeom {
+            p0: self.p1,
+            p1: self.p0,
+            height: self.height,
+        }
+    }
+
+    /// Moved by `(du, dv)` line heights along / across the line, with the
+    /// direction rotated by `angle_deg`.
+    pub fn perturbed(&self, dv: f32, angle_deg: f32) -> LineGeom {
+        let d = self.dir();
+        let n = (-d.1, d.0);
+        let c = ((self.p0.0 + self.p1.0) / 2.0, (self.p0.1 + self.p1.1) / 2.0);
+        let c = (c.0 + dv * self.height * n.0, c.1 + dv * self.height * n.1);
+        let a = angle_deg.to_radians();
+        let nd = (d.0 * a.cos() - d.1 * a.sin(), d.0 * a.sin() + d.1 * a.cos());
+        let half = self.length() / 2.0;
+        LineGeom {
+            p0: (c.0 - half * nd.0, c.1 - half * nd.1),
+            p1: (c.0 + half * nd.0, c.1 + half * nd.1),
+            height: self.height,
+        }
+    }
+}
+
+/// The sampling frame and output size for `geom` at `target_h` output pixels
+/// of ink height, with `pad` line heights of margin on every side.
+pub(crate) fn frame_for(geom: &LineGeom, target_h: f32, pad_x: f32, pad_y: f32) -> (Frame, u32, u32) {
+    let step = (geom.height / target_h.max(1.0)).max(1e-3);
+    let d = geom.dir();
+    let n = (-d.1, d.0);
+    let pad_u = pad_x * geom.height;
+    let half_v = (0.5 + pad_y) * geom.height;
+    let origin = (
+        geom.p0.0 - pad_u * d.0 - half_v * n.0,
+        geom.p0.1 - pad_u * d.1 - half_v * n.1,
+    );
+    let w = ((geom.length() + 2.0 * pad_u) / step).round().max(1.0) as u32;
+    let h = ((2.0 * half_v) / step).round().max(1.0) as u32;
+    (
+        Frame {
+            origin,
+            ex: (d.0 * step, d.1 * step),
+            ey: (n.0 * step, n.1 * step),
+        },
+        w,
+        h,
+    )
+}
+
+/// Resamples the line upright at `target_h` px of ink height, with margins.
+pub fn render(src: &GrayImage, geom: &LineGeom, target_h: f32) -> GrayImage {
+    let (frame, w, h) = frame_for(geom, target_h, 0.6, 0.55);
+    // Cap the size: a line is never wider than 60 heights.
+    let w = w.min((target_h * 80.0) as u32).max(4);
+    let h = h.max(4);
+    imgops::sample(src, &frame, w, h, 255)
+}
+
+/// Re-fits the centre line, the ends and the height of a line from the ink
+/// in its neighbourhood: column-chunk ink centroids give a least-squares
+/// centre line (removing residual tilt and perspective bending), the column
+/// profile gives the ends, the row profile the ink height. Returns the input
+/// when there is too little ink to say better.
+pub fn refine(src: &GrayImage, geom: &LineGeom) -> LineGeom {
+    const WORK_H: f32 = 16.0;
+    let (frame, w, h) = frame_for(geom, WORK_H, 1.2, 0.9);
+    if w < 16 || h < 8 || w > 4000 {
+        return *geom;
+    }
+    let img = imgops::sample(src, &frame, w, h, 255);
+    let bin = imgops::binarize_otsu(&img);
+    let (wu, hu) = (w as usize, h as usize);
+    let d = bin.as_raw();
+    // Only the band of rows around the expected centre (±0.6 heights) counts,
+    // so that neighbouring lines (as close as 0.3 heights) do not pull the fit.
+    let yc = h as f32 / 2.0;
+    let half = 0.6 * WORK_H;
+    let ylo = (yc - half).max(0.0) as usize;
+    let yhi = ((yc + half) as usize).min(hu);
+    let chunks = 8usize;
+    let mut pts: Vec<(f32, f32, f32)> = Vec::new();
+    for c in 0..chunks {
+        let xa = c * wu / chunks;
+        let xb = (c + 1) * wu / chunks;
+        let (mut n, mut sy) = (0f32, 0f32);
+        for y in ylo..yhi {
+            for x in xa..xb {
+                if d[y * wu + x] == 0 {
+                    n += 1.0;
+                    sy += y as f32;
+                }
+            }
+        }
+        if n > 0.05 * ((xb - xa) as f32) * WORK_H {
+            pts.push(((xa + xb) as f32 / 2.0, sy / n, n));
+        }
+    }
+    if pts.len() < 3 {
+        return *geom;
+    }
+    // Weighted least squares y = a + b x.
+    let sw: f32 = pts.iter().map(|p| p.2).sum();
+    let mx = pts.iter().map(|p| p.0 * p.2).sum::<f32>() / sw;
+    let my = pts.iter().map(|p| p.1 * p.2).sum::<f32>() / sw;
+    let sxx: f32 = pts.iter().map(|p| p.2 * (p.0 - mx).powi(2)).sum();
+    let sxy: f32 = pts.iter().map(|p| p.2 * (p.0 - mx) * (p.1 - my)).sum();
+    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    if b.abs() > 0.1 {
+        return *geom;
+    }
+    let a = my - b * mx;
+    // Ends: ink columns within ±0.7 heights of the fitted line.
+    let mut cols = vec![false; wu];
+    let mut rows = vec![0u32; hu];
+    for (x, col) in cols.iter_mut().enumerate() {
+        let yl = a + b * x as f32;
+        let y0 = (yl - 0.4 * WORK_H).max(0.0) as usize;
+        let y1 = ((yl + 0.4 * WORK_H) as usize).min(hu);
+        for y in y0..y1 {
+            if d[y * wu + x] == 0 {
+                *col = true;
+            }
+        }
+    }
+    // Cluster around the middle with gaps up to 1.5 heights.
+    let max_gap = (1.5 * WORK_H) as usize;
+    let mut clusters: Vec<(usize, usize)> = Vec::new();
+    let mut cur: Option<(usize, usize)> = None;
+    for (x, &c) in cols.iter().enumerate() {
+        if !c {
+            continue;
+        }
+        cur = match cur {
+            Some((s, e)) if x - e <= max_gap => Some((s, x)),
+            Some(cl) => {
+                clusters.push(cl);
+                Some((x, x))
+            }
+            None => Some((x, x)),
+        };
+    }
+    if let Some(cl) = cur {
+        clusters.push(cl);
+    }
+    // The expected extent in this crop.
+    let exp0 = 1.2 * WORK_H;
+    let exp1 = w as f32 - 1.2 * WORK_H;
+    let best = clusters.into_iter().max_by(|p, q| {
+        let ov = |(s, e): (usize, usize)| (e as f32).min(exp1) - (s as f32).max(exp0);
+        ov(*p).total_cmp(&ov(*q))
+    });
+    let Some((x0, x1)) = best else { return *geom };
+    let len = (x1 - x0) as f32;
+    if len < 0.7 * (exp1 - exp0) || len > 1.15 * (exp1 - exp0) + 2.0 * WORK_H {
+        // The ends are unclear (touching other print): keep the old ends.
+        let p0 = frame.map(exp0, a + b * exp0);
+        let p1 = frame.map(exp1, a + b * exp1);
+        return LineGeom {
+            p0,
+            p1,
+            height: geom.height,
+        };
+    }
+    // Ink height: rows (relative to the fitted line) holding ink.
+    for x in x0..=x1 {
+        let yl = a + b * x as f32;
+        let y0 = (yl - 0.8 * WORK_H).max(0.0) as usize;
+        let y1 = ((yl + 0.8 * WORK_H) as usize).min(hu);
+        for y in y0..y1 {
+            if d[y * wu + x] == 0 {
+                let r = (y as f32 - yl + 0.8 * WORK_H).round().clamp(0.0, (hu - 1) as f32) as usize;
+                rows[r] += 1;
+            }
+        }
+    }
+    let peak = rows.iter().cloned().max().unwrap_or(0);
+    let thr = (peak as f32 * 0.2) as u32;
+    let first = rows.iter().position(|&v| v > thr);
+    let last = rows.iter().rposition(|&v| v > thr);
+    let height = match (first, last) {
+        (Some(f), Some(l)) if l > f => {
+            let hh = (l - f + 1) as f32 / WORK_H * geom.height;
+            hh.clamp(0.75 * geom.height, 1.3 * geom.height)
+        }
+        _ => geom.height,
+    };
+    let p0 = frame.map(x0 as f32, a + b * x0 as f32);
+    let p1 = frame.map(x1 as f32 + 1.0, a + b * (x1 as f32 + 1.0));
+    LineGeom { p0, p1, height }
+}
