@@ -1,10 +1,15 @@
 //! `kyc`: the command-line face of the engine. Thin: every subcommand parses
 //! its arguments, calls a library crate and prints JSON on stdout.
 
+mod cmd_eval_face;
+mod cmd_eval_liveness;
+mod cmd_eval_ocr;
 mod cmd_models;
 mod cmd_mrz;
+mod cmd_ops;
 
 use clap::{Parser, Subcommand};
+use kyc_engine::api::Operation;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,6 +42,35 @@ enum Command {
     },
     /// Parse and verify MRZ lines (arguments, or stdin one line per MRZ line).
     Mrz(cmd_mrz::MrzArgs),
+    /// `info`: the submitted fields against the reference record.
+    Info(cmd_ops::InfoArgs),
+    /// `info-face`: fields, and the selfie against the reference photo.
+    InfoFace(cmd_ops::InfoFaceArgs),
+    /// `info-face-idcard`: fields, selfie against the ID card portrait and the reference photo.
+    InfoFaceIdcard(cmd_ops::InfoFaceIdCardArgs),
+    /// `info-idcard-liveness`: fields, active liveness from a video, face matches.
+    InfoIdcardLiveness(cmd_ops::LivenessArgs),
+    /// `ocr-idcard`: read a Khmer national ID card photo.
+    OcrIdcard(cmd_ops::OcrArgs),
+    /// `ocr-passport`: read a passport data page photo.
+    OcrPassport(cmd_ops::OcrArgs),
+    /// Answer a raw API request body exactly as the server would.
+    Request(cmd_ops::RequestArgs),
+    /// Evaluate a stage over a labelled dataset.
+    Eval {
+        #[command(subcommand)]
+        stage: EvalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Face verification over a pairs file: AUC, EER, TAR at FAR 1% and 0.1%.
+    Face(cmd_eval_face::Args),
+    /// Document reading over a folder with images/ and ground_truth.csv.
+    Ocr(cmd_eval_ocr::Args),
+    /// Active liveness over a labels CSV.
+    Liveness(cmd_eval_liveness::Args),
 }
 
 /// A failure with the exit code it maps to.
@@ -65,6 +99,18 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Models { action } => cmd_models::run(action, &model_dir),
         Command::Mrz(args) => cmd_mrz::run(args),
+        Command::Info(args) => cmd_ops::run_info(args, &model_dir),
+        Command::InfoFace(args) => cmd_ops::run_info_face(args, &model_dir),
+        Command::InfoFaceIdcard(args) => cmd_ops::run_info_face_idcard(args, &model_dir),
+        Command::InfoIdcardLiveness(args) => cmd_ops::run_liveness(args, &model_dir),
+        Command::OcrIdcard(args) => cmd_ops::run_ocr(Operation::OcrIdCard, args, &model_dir),
+        Command::OcrPassport(args) => cmd_ops::run_ocr(Operation::OcrPassport, args, &model_dir),
+        Command::Request(args) => cmd_ops::run_request(args, &model_dir),
+        Command::Eval { stage } => match stage {
+            EvalCommand::Face(args) => cmd_eval_face::run(args, &model_dir),
+            EvalCommand::Ocr(args) => cmd_eval_ocr::run(args, &model_dir),
+            EvalCommand::Liveness(args) => cmd_eval_liveness::run(args, &model_dir),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

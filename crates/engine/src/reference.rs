@@ -86,3 +86,68 @@ impl ReferenceSource for MemoryStore {
             .cloned())
     }
 }
+
+impl ReferenceRecord {
+    /// A store record from identity fields in the API's `userInfo` shape.
+    pub fn from_user_info(user: &crate::api::UserInfo) -> Self {
+        Self {
+            id_number: Some(user.id_number.clone()),
+            first_name_kh: user.first_name_kh.clone(),
+            last_name_kh: user.last_name_kh.clone(),
+            first_name_en: user.first_name_en.clone(),
+            last_name_en: user.last_name_en.clone(),
+            gender: user.gender,
+            dob: user.dob,
+            issued_date: user.issued_date,
+            expired_date: user.expired_date,
+            latin_names_truncated: false,
+            khmer_names_ocr: false,
+        }
+    }
+}
+
+/// One entry of a reference file: the identity fields in the API's
+/// `userInfo` shape, and optionally the path of a reference photo.
+#[derive(Debug, Clone)]
+pub struct ReferenceEntry {
+    /// The identity fields.
+    pub record: ReferenceRecord,
+    /// The reference photo's path as written in the file (relative paths are
+    /// relative to the file's folder; resolving them is the caller's job).
+    pub photo: Option<String>,
+}
+
+/// Parses a reference file: a JSON array of objects with the `userInfo`
+/// fields (validated exactly like an `info` request) and an optional
+/// `"photo"` string. Errors name the entry and the field.
+pub fn parse_reference_entries(json: &[u8]) -> Result<Vec<ReferenceEntry>, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(json)
+        .map_err(|e| ApiError::invalid_field("references", format!("not valid JSON: {e}")))?;
+    let items = value
+        .as_array()
+        .ok_or_else(|| ApiError::invalid_field("references", "must be a JSON array of records"))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let body = serde_json::to_vec(item).unwrap_or_default();
+        let user = match crate::api::parse_request(crate::api::Operation::Info, &body) {
+            Ok(crate::api::Request::Info(user)) => user,
+            Ok(_) => return Err(ApiError::invalid_field(format!("references[{i}]"), "not an identity record")),
+            Err(e) => {
+                let field = e.field.unwrap_or_default();
+                return Err(ApiError::invalid_field(format!("references[{i}].{field}"), e.reason));
+            }
+        };
+        let photo = match item.get("photo") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(p)) => Some(p.clone()),
+            Some(_) => {
+                return Err(ApiError::invalid_field(format!("references[{i}].photo"), "must be a path string"))
+            }
+        };
+        out.push(ReferenceEntry {
+            record: ReferenceRecord::from_user_info(&user),
+            photo,
+        });
+    }
+    Ok(out)
+}

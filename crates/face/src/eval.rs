@@ -8,12 +8,18 @@
 //! the point where `|FNR − FPR|` is smallest, AUC is Mann-Whitney with ties
 //! counted ½.
 
+use crate::embed::Embedding;
 use crate::error::FaceError;
+use crate::image_io::{load_image, DecodeLimits};
 use crate::ops::resize_area;
 use crate::pipeline::FaceModels;
 use image::codecs::jpeg::JpegEncoder;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Component, Path};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Verification accuracy over a list of scored pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -210,6 +216,288 @@ pub fn degrade_cross_quality(
     jpeg_roundtrip(&small, cq.jpeg_quality)
 }
 
+/// Fraction of genuine pairs accepted and of impostor pairs accepted at
+/// `score >= threshold`: `(tar, far)`; NaN for an empty class.
+pub fn rates_at(pairs: &[(f64, bool)], threshold: f64) -> (f64, f64) {
+    let (mut g, mut ga, mut i, mut ia) = (0usize, 0usize, 0usize, 0usize);
+    for &(s, same) in pairs {
+        if same {
+            g += 1;
+            ga += usize::from(s >= threshold);
+        } else {
+            i += 1;
+            ia += usize::from(s >= threshold);
+        }
+    }
+    let frac = |a: usize, n: usize| if n == 0 { f64::NAN } else { a as f64 / n as f64 };
+    (frac(ga, g), frac(ia, i))
+}
+
+/// One line of a pairs file: two image names and whether they show the same
+/// person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabeledPair {
+    /// First image, relative to the image folder.
+    pub a: String,
+    /// Second image, relative to the image folder.
+    pub b: String,
+    /// Same person.
+    pub same: bool,
+}
+
+fn parse_label(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "same" => Some(true),
+        "0" | "false" | "no" | "different" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses a pairs file `img_a,img_b,same` (`same` = 1/0, true/false). A
+/// first line whose third field is not a label is taken as the header;
+/// blank lines and lines starting with `#` are skipped. A malformed line is
+/// an [`FaceError::InvalidInput`] naming its line number.
+pub fn parse_pairs_csv(text: &str) -> Result<Vec<LabeledPair>, FaceError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let label = fields.get(2).and_then(|s| parse_label(s));
+        if n == 0 && label.is_none() {
+            continue; // header
+        }
+        match (fields.len(), label) {
+            (3, Some(same)) if !fields[0].is_empty() && !fields[1].is_empty() => {
+                out.push(LabeledPair {
+                    a: fields[0].to_string(),
+                    b: fields[1].to_string(),
+                    same,
+                })
+            }
+            _ => {
+                return Err(FaceError::InvalidInput(format!(
+                    "pairs file line {}: expected `img_a,img_b,same` with same = 0 or 1",
+                    n + 1
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Settings of [`evaluate_pairs`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairEvalOptions {
+    /// Score degraded probes against originals, in both directions
+    /// (FACE_MODELS.md §5 cross-quality test) instead of original pairs.
+    pub cross_quality: Option<CrossQuality>,
+    /// Decoding limits for the images.
+    pub limits: DecodeLimits,
+    /// Images analysed at once (each uses one single-threaded session).
+    pub threads: usize,
+}
+
+impl Default for PairEvalOptions {
+    fn default() -> Self {
+        Self {
+            cross_quality: None,
+            limits: DecodeLimits::default(),
+            threads: 1,
+        }
+    }
+}
+
+/// An image that could not be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedImage {
+    /// Name as written in the pairs file.
+    pub image: String,
+    /// Which stage failed: `original` or `probe` (the degraded copy).
+    pub stage: String,
+    /// The error.
+    pub error: String,
+}
+
+/// The result of [`evaluate_pairs`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairEvalReport {
+    /// Pairs in the pairs file.
+    pub pairs_in_file: usize,
+    /// Comparisons scored: one per pair, two per pair with cross-quality.
+    pub comparisons: usize,
+    /// Genuine comparisons.
+    pub genuine: usize,
+    /// Impostor comparisons.
+    pub impostor: usize,
+    /// Images that could not be decoded or had no face; every comparison
+    /// that needs one gets cosine −1 (a rejection), so failures on genuine
+    /// pairs lower the TAR.
+    pub failed_images: Vec<FailedImage>,
+    /// Comparisons scored −1 because of a failed image.
+    pub failed_comparisons: usize,
+    /// Accuracy over all comparisons (cosine scores); `None` when one class
+    /// is empty.
+    pub metrics: Option<VerificationMetrics>,
+    /// TAR at the configured 0.1 % operating point (cosine 0.31).
+    pub tar_at_cosine_0_31: f64,
+    /// FAR at cosine 0.31.
+    pub far_at_cosine_0_31: f64,
+    /// TAR at the configured 1 % operating point (cosine 0.24).
+    pub tar_at_cosine_0_24: f64,
+    /// FAR at cosine 0.24.
+    pub far_at_cosine_0_24: f64,
+    /// Every comparison: `(image a, image b, same, cosine)`; with
+    /// cross-quality, the degraded side is marked by a `~` prefix.
+    pub scores: Vec<(String, String, bool, f64)>,
+}
+
+/// Embeddings of one image: the original and, with cross-quality, the
+/// degraded probe.
+type ImageResult = (Result<Embedding, String>, Option<Result<Embedding, String>>);
+
+fn safe_relative(name: &str) -> bool {
+    let p = Path::new(name);
+    !name.is_empty()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+fn analyse_image(
+    models: &FaceModels,
+    dir: &Path,
+    name: &str,
+    opts: &PairEvalOptions,
+) -> ImageResult {
+    if !safe_relative(name) {
+        let e = Err(format!("not a relative path inside the image folder: {name}"));
+        return (e.clone(), opts.cross_quality.map(|_| e));
+    }
+    let img = match load_image(&dir.join(name), &opts.limits) {
+        Ok(img) => img,
+        Err(e) => {
+            let e = Err(e.to_string());
+            return (e.clone(), opts.cross_quality.map(|_| e));
+        }
+    };
+    let clean = models.analyze(&img).map(|a| a.embedding).map_err(|e| e.to_string());
+    let probe = opts.cross_quality.map(|cq| {
+        degrade_cross_quality(models, &img, &cq)
+            .and_then(|p| models.analyze(&p))
+            .map(|a| a.embedding)
+            .map_err(|e| e.to_string())
+    });
+    (clean, probe)
+}
+
+/// Scores every pair: each distinct image is decoded and analysed once
+/// (largest face), on `opts.threads` threads; `progress(done, total)` is
+/// called after each image. Clean: cosine of the two originals.
+/// Cross-quality: cosine of the degraded `a` against the original `b`, and
+/// of the original `a` against the degraded `b`.
+pub fn evaluate_pairs(
+    models: &FaceModels,
+    pairs: &[LabeledPair],
+    image_dir: &Path,
+    opts: &PairEvalOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> PairEvalReport {
+    let mut names: Vec<&str> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for p in pairs {
+        for n in [p.a.as_str(), p.b.as_str()] {
+            if !index.contains_key(n) {
+                index.insert(n, names.len());
+                names.push(n);
+            }
+        }
+    }
+    let total = names.len();
+    let results: Mutex<Vec<Option<ImageResult>>> = Mutex::new(vec![None; total]);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= total {
+            break;
+        }
+        let r = analyse_image(models, image_dir, names[i], opts);
+        if let Ok(mut v) = results.lock() {
+            v[i] = Some(r);
+        }
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+    };
+    std::thread::scope(|s| {
+        for _ in 1..opts.threads.max(1) {
+            s.spawn(worker);
+        }
+        worker();
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let missing = || (Err("not analysed".to_string()), None);
+    let results: Vec<ImageResult> = results.into_iter().map(|r| r.unwrap_or_else(missing)).collect();
+
+    let mut failed_images = Vec::new();
+    for (name, (clean, probe)) in names.iter().zip(&results) {
+        if let Err(e) = clean {
+            failed_images.push(FailedImage {
+                image: name.to_string(),
+                stage: "original".into(),
+                error: e.clone(),
+            });
+        } else if let Some(Err(e)) = probe {
+            failed_images.push(FailedImage {
+                image: name.to_string(),
+                stage: "probe".into(),
+                error: e.clone(),
+            });
+        }
+    }
+    let mut scores = Vec::new();
+    let mut failed_comparisons = 0;
+    let mut score = |x: Option<&Result<Embedding, String>>, y: Option<&Result<Embedding, String>>| {
+        match (x, y) {
+            (Some(Ok(x)), Some(Ok(y))) => f64::from(x.cosine(y)),
+            _ => {
+                failed_comparisons += 1;
+                -1.0
+            }
+        }
+    };
+    for p in pairs {
+        let (ra, rb) = (&results[index[p.a.as_str()]], &results[index[p.b.as_str()]]);
+        if opts.cross_quality.is_some() {
+            let s1 = score(ra.1.as_ref(), Some(&rb.0));
+            scores.push((format!("~{}", p.a), p.b.clone(), p.same, s1));
+            let s2 = score(Some(&ra.0), rb.1.as_ref());
+            scores.push((p.a.clone(), format!("~{}", p.b), p.same, s2));
+        } else {
+            let s = score(Some(&ra.0), Some(&rb.0));
+            scores.push((p.a.clone(), p.b.clone(), p.same, s));
+        }
+    }
+    let sp: Vec<(f64, bool)> = scores.iter().map(|s| (s.3, s.2)).collect();
+    let genuine = sp.iter().filter(|s| s.1).count();
+    let (tar31, far31) = rates_at(&sp, 0.31);
+    let (tar24, far24) = rates_at(&sp, 0.24);
+    PairEvalReport {
+        pairs_in_file: pairs.len(),
+        comparisons: sp.len(),
+        genuine,
+        impostor: sp.len() - genuine,
+        failed_images,
+        failed_comparisons,
+        metrics: verification_metrics(&sp),
+        tar_at_cosine_0_31: tar31,
+        far_at_cosine_0_31: far31,
+        tar_at_cosine_0_24: tar24,
+        far_at_cosine_0_24: far24,
+        scores,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,6 +554,39 @@ mod tests {
         assert!(verification_metrics(&[]).is_none());
         assert!(verification_metrics(&[(0.5, true)]).is_none());
         assert!(verification_metrics(&[(f64::NAN, true), (0.1, false)]).is_none());
+    }
+
+    #[test]
+    fn pairs_csv_header_labels_and_errors() {
+        let p = parse_pairs_csv("img_a,img_b,same\na.jpg, b.jpg ,1\n\n# note\nc.jpg,d.jpg,0\n").unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].a.as_str(), p[0].b.as_str(), p[0].same), ("a.jpg", "b.jpg", true));
+        assert!(!p[1].same);
+        // No header.
+        assert_eq!(parse_pairs_csv("a,b,true").unwrap().len(), 1);
+        for bad in ["h,h,h\na,b,2", "h,h,h\na,b", "h,h,h\n,b,1", "h,h,h\na,b,1,extra"] {
+            match parse_pairs_csv(bad) {
+                Err(FaceError::InvalidInput(m)) => assert!(m.contains("line 2"), "{m}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn rates_at_a_threshold() {
+        let pairs = [(0.9, true), (0.2, true), (0.35, false), (0.1, false)];
+        assert_eq!(rates_at(&pairs, 0.31), (0.5, 0.5));
+        assert_eq!(rates_at(&pairs, 0.95), (0.0, 0.0));
+        assert!(rates_at(&[(0.5, true)], 0.3).1.is_nan());
+    }
+
+    #[test]
+    fn only_relative_names_inside_the_folder() {
+        assert!(safe_relative("a.jpg"));
+        assert!(safe_relative("sub/a.jpg"));
+        assert!(!safe_relative("../a.jpg"));
+        assert!(!safe_relative("/etc/passwd"));
+        assert!(!safe_relative(""));
     }
 
     #[test]

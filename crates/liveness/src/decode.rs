@@ -610,7 +610,11 @@ fn validate_options(bytes: &[u8], opts: &DecodeOptions) -> Result<(), DecodeErro
     Ok(())
 }
 
-fn inspect(input: &ffmpeg::format::context::Input, opts: &DecodeOptions) -> Result<StreamSetup, DecodeError> {
+fn inspect(
+    input: &ffmpeg::format::context::Input,
+    bytes: &[u8],
+    opts: &DecodeOptions,
+) -> Result<StreamSetup, DecodeError> {
     let limits = &opts.limits;
     let container = input.format().name().to_string();
     let stream = input
@@ -656,7 +660,15 @@ fn inspect(input: &ffmpeg::format::context::Input, opts: &DecodeOptions) -> Resu
     }
 
     // Limits on the declared parameters, before any decoding.
-    let (w, h) = (coded_w.max(0) as u32, coded_h.max(0) as u32);
+    let (mut w, mut h) = (coded_w.max(0) as u32, coded_h.max(0) as u32);
+    if container == "gif" {
+        // FFmpeg leaves the size at 0 when its probe decode refuses a huge logical screen:
+        // read the GIF logical screen descriptor (little-endian u16 at bytes 6..10) itself.
+        if let Some(d) = bytes.get(6..10) {
+            w = w.max(u32::from(u16::from_le_bytes([d[0], d[1]])));
+            h = h.max(u32::from(u16::from_le_bytes([d[2], d[3]])));
+        }
+    }
     if w > limits.max_width {
         return Err(too_large(LimitKind::Width, limits.max_width.into(), w.into()));
     }
@@ -783,7 +795,7 @@ pub fn probe(bytes: &[u8], opts: &DecodeOptions) -> Result<VideoInfo, DecodeErro
     validate_options(bytes, opts)?;
     let whitelist = (!opts.allow_any_format).then_some(DEFAULT_FORMAT_WHITELIST);
     let mut mem = MemInput::open(bytes, whitelist)?;
-    let setup = inspect(mem.input()?, opts)?;
+    let setup = inspect(mem.input()?, bytes, opts)?;
     Ok(setup.info)
 }
 
@@ -807,7 +819,7 @@ pub fn decode_frames(
     let whitelist = (!opts.allow_any_format).then_some(DEFAULT_FORMAT_WHITELIST);
     let mut mem = MemInput::open(bytes, whitelist)?;
     let input = mem.input()?;
-    let setup = inspect(input, opts)?;
+    let setup = inspect(input, bytes, opts)?;
     let mut decoder = open_decoder(input, setup.index, opts)?;
     let mut state = DecodeState::new(setup, opts);
 

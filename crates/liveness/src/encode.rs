@@ -467,17 +467,23 @@ fn palette_frame(img: &RgbImage) -> frame::Video {
             }
         }
     }
-    let pal = f.data_mut(1);
-    for i in 0..256usize {
-        // Palette entries are native-endian 0xAARRGGBB.
-        let (r, g, b) = if i < 216 {
-            ((i / 36) as u32 * 51, ((i / 6) % 6) as u32 * 51, (i % 6) as u32 * 51)
-        } else {
-            (0, 0, 0)
-        };
-        let v: u32 = 0xFF00_0000 | (r << 16) | (g << 8) | b;
-        if let Some(d) = pal.get_mut(4 * i..4 * i + 4) {
-            d.copy_from_slice(&v.to_ne_bytes());
+    // The palette plane has no line size, so `data_mut(1)` refuses it: write through the
+    // pointer. SAFETY: for PAL8, av_frame_get_buffer allocates data[1] with 256 × 4 bytes
+    // (AVPALETTE_SIZE); we check it is not null and stay within 1024 bytes.
+    unsafe {
+        let pal = (*f.as_mut_ptr()).data[1];
+        if !pal.is_null() {
+            let pal = std::slice::from_raw_parts_mut(pal, 1024);
+            for i in 0..256usize {
+                // Palette entries are native-endian 0xAARRGGBB.
+                let (r, g, b) = if i < 216 {
+                    ((i / 36) as u32 * 51, ((i / 6) % 6) as u32 * 51, (i % 6) as u32 * 51)
+                } else {
+                    (0, 0, 0)
+                };
+                let v: u32 = 0xFF00_0000 | (r << 16) | (g << 8) | b;
+                pal[4 * i..4 * i + 4].copy_from_slice(&v.to_ne_bytes());
+            }
         }
     }
     f

@@ -174,6 +174,7 @@ struct AsRead {
     issuer: Vec<u8>,
     nationality: Vec<u8>,
     sex: u8,
+    name: Vec<u8>,
 }
 
 impl AsRead {
@@ -182,6 +183,7 @@ impl AsRead {
             issuer: w.layout.issuer.bytes(&w.lines).to_vec(),
             nationality: w.layout.nationality.bytes(&w.lines).to_vec(),
             sex: at(&w.lines, w.layout.sex),
+            name: w.layout.name.bytes(&w.lines).to_vec(),
         }
     }
 }
@@ -865,6 +867,13 @@ impl Work {
         let name = self.layout.name.bytes(lines);
         if name.iter().any(u8::is_ascii_digit) {
             reasons.push(format!("name '{}' contains digits", text(name)));
+        } else if as_read.name.iter().any(u8::is_ascii_digit) {
+            push_flag(&mut flags, "unverified_name");
+            reasons.push(format!(
+                "name as read '{}' contains digits; the look-alike letters in '{}' are an unverified suggestion (no check digit covers names)",
+                text(&as_read.name),
+                text(name)
+            ));
         }
         if ex.fields.surname.is_empty() {
             reasons.push("surname (primary identifier) is empty".into());

@@ -68,10 +68,13 @@ pub struct Repair {
 ///
 /// `valid` is the overall verdict: every check digit verified (or a
 /// permitted filler), real dates, a valid sex, valid issuer and nationality
-/// codes *as read*, no digits left in names. A repair confirmed by check
-/// digits keeps a result valid (flag `repaired`); a repair of a field that no
-/// check digit protects never makes a closed-set field (issuer, nationality,
-/// sex) valid. `valid_strict` is `valid` without the Cambodian
+/// codes *as read*, no digits in names *as read*. A repair confirmed by check
+/// digits keeps a result valid (flag `repaired`), and so does `K` read for `<`
+/// where the structure makes it certain (flag `filler_repaired`); a
+/// look-alike repair of a field that no check digit protects (issuer,
+/// nationality, sex, names) is reported as an unverified suggestion (flags
+/// `unverified_issuer`, `unverified_nationality`, `unverified_sex`,
+/// `unverified_name`) and never makes the result valid. `valid_strict` is `valid` without the Cambodian
 /// composite exception. Whether the document has expired is not part of the
 /// verdict (flag `expired`).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -6,10 +6,13 @@
 
 pub mod decode;
 mod error;
+pub mod eval;
 mod imgops;
 pub mod locate;
+pub mod mrz_read;
 pub mod recognize;
 pub mod rectify;
 
 pub use error::{Limit, NoMrzReason, OcrError};
+pub use mrz_read::{MrzRead, MrzReadOptions, MrzReader};
 pub use recognize::{OcrModel, Recognized, TextRecognizer};

@@ -233,21 +233,15 @@ impl Working {
 
 /// Finds candidate MRZ bands, best first.
 pub fn locate_bands(src: &GrayImage, params: &LocateParams) -> Vec<Band> {
-    let t = std::time::Instant::now();
     let work = Working::new(src, params);
-    eprintln!("TRACE working {:?}", t.elapsed());
     locate_in(&work, params)
 }
 
 pub(crate) fn locate_in(work: &Working, params: &LocateParams) -> Vec<Band> {
     let mut seeds: Vec<Blob> = Vec::new();
-    let t0 = std::time::Instant::now();
     for &r in &params.close_radii {
         let closed = imgops::close(&work.ink, r, r);
-        let t1 = std::time::Instant::now();
-        let bl = imgops::blobs(&closed, 40);
-        eprintln!("TRACE close {r} {:?} blobs {:?} n {}", t1 - t0, t1.elapsed(), bl.len());
-        for b in bl {
+        for b in imgops::blobs(&closed, 40) {
             if b.length >= 50.0
                 && b.width >= 2.0
                 && b.length / b.width >= 4.0
@@ -280,7 +274,6 @@ pub(crate) fn locate_in(work: &Working, params: &LocateParams) -> Vec<Band> {
         }
     }
     let mut bands: Vec<Band> = Vec::new();
-    eprintln!("TRACE seeds {} {:?}", kept.len(), t0.elapsed());
     for s in &kept {
         for band in bands_from_seed(work, s) {
             if let Some(existing) = bands.iter_mut().find(|b| b.same_as(&band)) {
@@ -293,7 +286,6 @@ pub(crate) fn locate_in(work: &Working, params: &LocateParams) -> Vec<Band> {
         }
     }
     bands.sort_by(|a, b| b.score.total_cmp(&a.score));
-    eprintln!("TRACE bands {:?}", t0.elapsed());
     bands
 }
 

@@ -1,0 +1,18 @@
+//! `kyc eval liveness`: evaluation over a labelled dataset.
+
+use crate::Failure;
+use std::path::Path;
+
+/// Arguments of `kyc eval liveness`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print one JSON summary object as the last line of stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the evaluation.
+pub fn run(args: Args, model_dir: &Path) -> Result<(), Failure> {
+    let _ = (args.json, model_dir);
+    Err(Failure::new(crate::exit::USAGE, "kyc eval liveness: not built yet"))
+}

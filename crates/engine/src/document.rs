@@ -1,0 +1,215 @@
+//! The submitted ID card as a reference source: its portrait, the fields read
+//! from it (MRZ and front), and the checks a kiosk wants before it spends a
+//! call to MOI (expired card, impossible dates, MRZ not verified).
+
+use crate::api::{Gender, UserInfo};
+use crate::matching::{ReferenceKind, ReferenceRecord};
+use crate::reference::Reference;
+use kyc_face::FaceAnalysis;
+use kyc_mrz::{Date, MrzReport};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// One pre-MOI check on a document or on the submitted fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentCheck {
+    /// `mrz_verified`, `not_expired`, `dates_possible`.
+    pub check: &'static str,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What was compared.
+    pub detail: String,
+}
+
+/// The identity fields read from a card, with their evidence.
+#[derive(Debug, Clone)]
+pub struct CardReading {
+    /// The fields, as a reference record (names flagged as OCR'd / truncated).
+    pub record: ReferenceRecord,
+    /// The MRZ report, when an MRZ was read.
+    pub mrz: Option<MrzReport>,
+    /// Everything else the reader reports (per-field evidence, timings).
+    pub evidence: Value,
+}
+
+/// What the engine knows about the submitted ID card.
+#[derive(Debug, Clone)]
+pub(crate) struct CardEvidence {
+    /// The portrait.
+    pub face: FaceAnalysis,
+    /// The fields, or why they could not be read.
+    pub reading: Result<CardReading, String>,
+    /// Checks on the card.
+    pub checks: Vec<DocumentCheck>,
+}
+
+impl CardEvidence {
+    pub(crate) fn new(face: FaceAnalysis, reading: Result<CardReading, String>, today: Date) -> Self {
+        let checks = match &reading {
+            Ok(r) => {
+                let mut checks = Vec::new();
+                if let Some(mrz) = &r.mrz {
+                    checks.push(mrz_check(mrz));
+                }
+                checks.extend(date_checks(r.record.dob, r.record.issued_date, r.record.expired_date, today));
+                checks
+            }
+            Err(_) => Vec::new(),
+        };
+        Self { face, reading, checks }
+    }
+
+    /// The card as a reference: its fields (empty when unread). Its portrait
+    /// is not a reference photo (that is `faceDocumentScore`), so `face` is `None`.
+    pub(crate) fn reference(&self) -> Reference {
+        Reference {
+            record: self.reading.as_ref().map(|r| r.record.clone()).unwrap_or_default(),
+            face: None,
+            kind: ReferenceKind::Document,
+        }
+    }
+
+    /// The extension object's view (never the embedding or the names).
+    pub(crate) fn to_json(&self) -> Value {
+        let reading = match &self.reading {
+            Ok(r) => json!({
+                "read": true,
+                "mrz": r.mrz.as_ref().map(|m| json!({
+                    "format": m.format,
+                    "valid": m.valid,
+                    "flags": m.flags,
+                    "reasons": m.reasons,
+                    "checks": m.checks,
+                    "repairs": m.repairs.len(),
+                })),
+                "evidence": r.evidence,
+            }),
+            Err(reason) => json!({"read": false, "reason": reason}),
+        };
+        json!({
+            "face": crate::engine::face_json(&self.face),
+            "fields": reading,
+            "checks": self.checks,
+        })
+    }
+}
+
+/// The identity fields of an MRZ as a reference record. The MRZ's Latin
+/// names may be truncated to fit the line; the ID number of a Cambodian card
+/// is its document number.
+pub fn record_from_mrz(report: &MrzReport) -> ReferenceRecord {
+    let f = &report.fields;
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    ReferenceRecord {
+        id_number: non_empty(&f.document_number),
+        first_name_en: non_empty(&f.given_names),
+        last_name_en: non_empty(&f.surname),
+        gender: match f.sex.as_deref() {
+            Some("M") => Some(Gender::M),
+            Some("F") => Some(Gender::F),
+            _ => None,
+        },
+        dob: f.birth_date,
+        expired_date: f.expiry_date,
+        latin_names_truncated: report.has_flag("name_truncated") || name_fills_line(report),
+        ..ReferenceRecord::default()
+    }
+}
+
+/// Whether the name field runs to the end of its line (it may be truncated).
+fn name_fills_line(report: &MrzReport) -> bool {
+    report.lines.last().is_some_and(|l| !l.ends_with('<'))
+}
+
+fn mrz_check(mrz: &MrzReport) -> DocumentCheck {
+    let composite_flag = mrz.has_flag("khm_composite_absent");
+    DocumentCheck {
+        check: "mrz_verified",
+        passed: mrz.valid,
+        detail: if mrz.valid && composite_flag {
+            "every check digit verified; composite absent (Cambodian card issued before about 2016)".into()
+        } else if mrz.valid {
+            "every check digit verified".into()
+        } else {
+            mrz.reasons.join("; ")
+        },
+    }
+}
+
+/// Checks on the submitted fields (a kiosk can reject before calling MOI).
+pub fn submitted_checks(user: &UserInfo, today: Date) -> Vec<DocumentCheck> {
+    date_checks(user.dob, user.issued_date, user.expired_date, today)
+}
+
+/// Expiry and plausibility of a document's dates.
+pub fn date_checks(dob: Option<Date>, issued: Option<Date>, expiry: Option<Date>, today: Date) -> Vec<DocumentCheck> {
+    let mut out = Vec::new();
+    if let Some(expiry) = expiry {
+        out.push(DocumentCheck {
+            check: "not_expired",
+            passed: expiry >= today,
+            detail: format!("expires {expiry}, today {today}"),
+        });
+    }
+    let mut problems = Vec::new();
+    if let Some(dob) = dob {
+        if dob > today {
+            problems.push(format!("birth date {dob} is in the future"));
+        }
+    }
+    if let (Some(dob), Some(issued)) = (dob, issued) {
+        if issued < dob {
+            problems.push(format!("issued {issued} before birth {dob}"));
+        }
+    }
+    if let (Some(issued), Some(expiry)) = (issued, expiry) {
+        if expiry <= issued {
+            problems.push(format!("expires {expiry} before it was issued {issued}"));
+        }
+    }
+    if let Some(issued) = issued {
+        if issued > today {
+            problems.push(format!("issued {issued} in the future"));
+        }
+    }
+    if dob.is_some() || issued.is_some() || expiry.is_some() {
+        out.push(DocumentCheck {
+            check: "dates_possible",
+            passed: problems.is_empty(),
+            detail: if problems.is_empty() { "consistent".into() } else { problems.join("; ") },
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Option<Date> {
+        Date::from_iso(s)
+    }
+
+    #[test]
+    fn expired_card_fails_not_expired() {
+        let today = d("2026-11-23").unwrap();
+        let c = date_checks(d("1990-01-01"), d("2015-01-01"), d("2025-01-01"), today);
+        assert!(!c.iter().find(|c| c.check == "not_expired").unwrap().passed);
+        assert!(c.iter().find(|c| c.check == "dates_possible").unwrap().passed);
+    }
+
+    #[test]
+    fn impossible_dates_are_reported() {
+        let today = d("2026-11-23").unwrap();
+        let c = date_checks(d("2030-01-01"), d("2020-01-01"), d("2019-01-01"), today);
+        let possible = c.iter().find(|c| c.check == "dates_possible").unwrap();
+        assert!(!possible.passed);
+        assert!(possible.detail.contains("future"));
+        assert!(possible.detail.contains("before it was issued"));
+    }
+
+    #[test]
+    fn no_dates_no_checks() {
+        assert!(date_checks(None, None, None, d("2026-11-23").unwrap()).is_empty());
+    }
+}

@@ -1,0 +1,297 @@
+//! Evaluation of the MRZ reader over a labelled folder: `images/` and
+//! `ground_truth.csv` with (at least) the columns `file`, `doc_type`,
+//! `mrz1`, `mrz2`, `mrz3`; a row with an empty MRZ is a document without one.
+//!
+//! Definitions: *found* = the reader returned an MRZ; *exact* = the lines
+//! after repair equal the ground truth; *false accept* = the reader accepted
+//! a read (every check digit verified) that is not exact; *no-MRZ correct* =
+//! an image without an MRZ gave [`OcrError::NoMrz`].
+
+use crate::decode::{decode_image, DecodeLimits};
+use crate::error::OcrError;
+use crate::mrz_read::MrzReader;
+use kyc_mrz::Date;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One labelled image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalCase {
+    /// File name inside `images/`.
+    pub file: String,
+    /// `TD1`, `TD3`, … as labelled.
+    pub doc_type: String,
+    /// Ground-truth MRZ lines (empty: no MRZ).
+    pub mrz: Vec<String>,
+}
+
+/// Why a dataset could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The CSV lacks a column or a row is malformed.
+    #[error("ground_truth.csv: {0}")]
+    Csv(String),
+}
+
+/// Splits one CSV record (RFC 4180 quoting, no embedded newlines).
+fn split_csv(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if cur.is_empty() => quoted = true,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// Reads `dir/ground_truth.csv`.
+pub fn load_cases(dir: &Path) -> Result<Vec<EvalCase>, EvalError> {
+    let path = dir.join("ground_truth.csv");
+    let text = std::fs::read_to_string(&path).map_err(|source| EvalError::Io { path, source })?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header = split_csv(lines.next().ok_or_else(|| EvalError::Csv("empty file".into()))?);
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| EvalError::Csv(format!("no column `{name}`")))
+    };
+    let (cf, cd, c1, c2, c3) = (col("file")?, col("doc_type")?, col("mrz1")?, col("mrz2")?, col("mrz3")?);
+    let mut cases = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let f = split_csv(line);
+        let get = |c: usize| f.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
+        let file = get(cf);
+        if file.is_empty() || file.contains('/') || file.contains("..") {
+            return Err(EvalError::Csv(format!("row {}: bad file name `{file}`", i + 2)));
+        }
+        let mrz: Vec<String> = [get(c1), get(c2), get(c3)].into_iter().filter(|s| !s.is_empty()).collect();
+        cases.push(EvalCase {
+            file,
+            doc_type: get(cd),
+            mrz,
+        });
+    }
+    Ok(cases)
+}
+
+/// The outcome for one image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalRow {
+    /// File name.
+    pub file: String,
+    /// Whether the ground truth has an MRZ.
+    pub has_mrz: bool,
+    /// Whether the reader returned an MRZ.
+    pub found: bool,
+    /// Whether the reader accepted it (all check digits verified).
+    pub accepted: bool,
+    /// Whether the lines equal the ground truth.
+    pub exact: bool,
+    /// Accepted but not exact.
+    pub false_accept: bool,
+    /// No MRZ in the ground truth and none reported.
+    pub no_mrz_correct: bool,
+    /// Milliseconds for decoding and reading.
+    pub ms: f64,
+    /// Candidate reads made.
+    pub candidates: usize,
+    /// The error, when nothing was read.
+    pub error: Option<String>,
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalSummary {
+    /// Images evaluated.
+    pub images: usize,
+    /// Images whose ground truth has an MRZ.
+    pub with_mrz: usize,
+    /// MRZ images where an MRZ was returned.
+    pub found: usize,
+    /// MRZ images read exactly.
+    pub exact: usize,
+    /// Accepted reads that are wrong (including MRZs "found" on documents without one).
+    pub false_accepts: usize,
+    /// Images without an MRZ correctly reported as such.
+    pub no_mrz_correct: usize,
+    /// Median milliseconds per image.
+    pub median_ms: f64,
+}
+
+/// Reads one image (encoded bytes) and compares with its case.
+pub fn evaluate_one(reader: &mut MrzReader, bytes: &[u8], case: &EvalCase, reference: Date) -> EvalRow {
+    let t = Instant::now();
+    let result = decode_image(bytes, &DecodeLimits::default()).and_then(|rgb| {
+        let gray = image::DynamicImage::ImageRgb8(rgb).into_luma8();
+        reader.read(&gray, reference)
+    });
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let has_mrz = !case.mrz.is_empty();
+    match result {
+        Ok(read) => {
+            let exact = has_mrz && read.report.lines == case.mrz;
+            EvalRow {
+                file: case.file.clone(),
+                has_mrz,
+                found: true,
+                accepted: read.accepted,
+                exact,
+                false_accept: read.accepted && !exact,
+                no_mrz_correct: false,
+                ms,
+                candidates: read.candidates,
+                error: None,
+            }
+        }
+        Err(e) => EvalRow {
+            file: case.file.clone(),
+            has_mrz,
+            found: false,
+            accepted: false,
+            exact: false,
+            false_accept: false,
+            no_mrz_correct: !has_mrz && matches!(e, OcrError::NoMrz(_)),
+            ms,
+            candidates: 0,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+/// Evaluates a row whose image could not be read from disk.
+pub fn unreadable(case: &EvalCase, why: &str) -> EvalRow {
+    EvalRow {
+        file: case.file.clone(),
+        has_mrz: !case.mrz.is_empty(),
+        found: false,
+        accepted: false,
+        exact: false,
+        false_accept: false,
+        no_mrz_correct: false,
+        ms: 0.0,
+        candidates: 0,
+        error: Some(why.to_string()),
+    }
+}
+
+/// Totals of `rows`.
+pub fn summarize(rows: &[EvalRow]) -> EvalSummary {
+    let mut ms: Vec<f64> = rows.iter().map(|r| r.ms).collect();
+    ms.sort_by(f64::total_cmp);
+    let median_ms = match ms.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => ms[n / 2],
+        n => (ms[n / 2 - 1] + ms[n / 2]) / 2.0,
+    };
+    EvalSummary {
+        images: rows.len(),
+        with_mrz: rows.iter().filter(|r| r.has_mrz).count(),
+        found: rows.iter().filter(|r| r.has_mrz && r.found).count(),
+        exact: rows.iter().filter(|r| r.exact).count(),
+        false_accepts: rows.iter().filter(|r| r.false_accept).count(),
+        no_mrz_correct: rows.iter().filter(|r| r.no_mrz_correct).count(),
+        median_ms,
+    }
+}
+
+/// Today's date (UTC) from the system clock, for century inference.
+pub fn today_utc() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a calendar date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> Date {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = if m <= 2 { y + 1 } else { y };
+    Date::new(y as i32, m, d).unwrap_or(Date { year: 1970, month: 1, day: 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_commas() {
+        assert_eq!(split_csv(r#"a,"b,c","d""e",,f"#), vec!["a", "b,c", "d\"e", "", "f"]);
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), Date::new(1970, 1, 1).unwrap());
+        assert_eq!(civil_from_days(19_782), Date::new(2024, 2, 29).unwrap());
+        assert_eq!(civil_from_days(20_415), Date::new(2025, 11, 23).unwrap());
+    }
+
+    #[test]
+    fn summary_counts_and_median() {
+        let row = |has: bool, found: bool, exact: bool, acc: bool, ms: f64| EvalRow {
+            file: String::new(),
+            has_mrz: has,
+            found,
+            accepted: acc,
+            exact,
+            false_accept: acc && !exact,
+            no_mrz_correct: !has && !found,
+            ms,
+            candidates: 1,
+            error: None,
+        };
+        let s = summarize(&[
+            row(true, true, true, true, 10.0),
+            row(true, true, false, true, 30.0),
+            row(false, false, false, false, 20.0),
+        ]);
+        assert_eq!((s.images, s.with_mrz, s.found, s.exact, s.false_accepts, s.no_mrz_correct), (3, 2, 2, 1, 1, 1));
+        assert_eq!(s.median_ms, 20.0);
+    }
+
+    #[test]
+    fn loads_a_small_csv() {
+        let dir = std::env::temp_dir().join(format!("kyc-ocr-eval-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("ground_truth.csv"),
+            "file,doc_type,mrz1,mrz2,mrz3,notes\na.jpg,TD3,AAA,BBB,,\"x,y\"\nb.jpg,card,,,,\n",
+        )
+        .unwrap();
+        let cases = load_cases(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].mrz, vec!["AAA", "BBB"]);
+        assert!(cases[1].mrz.is_empty());
+    }
+}
