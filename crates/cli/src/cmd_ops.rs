@@ -22,6 +22,11 @@ pub struct EngineArgs {
     /// `userInfo` fields and an optional `"photo"` path (relative to the file).
     #[arg(long, value_name = "FILE")]
     pub references: Option<PathBuf>,
+    /// Write intermediate artefacts (face crops with landmarks, document and
+    /// MRZ crops, pose-over-time plots) under DIR. The only way anything
+    /// personal reaches disk.
+    #[arg(long, value_name = "DIR")]
+    pub debug_dir: Option<PathBuf>,
 }
 
 /// `kyc info`.
@@ -150,7 +155,9 @@ fn read_user_info(path: &Path) -> Result<Value, Failure> {
 
 /// Loads the engine and the reference records named on the command line.
 pub fn load_engine(model_dir: &Path, args: &EngineArgs) -> Result<Engine, Failure> {
-    let mut engine = Engine::load(EngineConfig::new(model_dir.to_path_buf())).map_err(engine_failure)?;
+    let mut config = EngineConfig::new(model_dir.to_path_buf());
+    config.debug_dir = args.debug_dir.clone();
+    let mut engine = Engine::load(config).map_err(engine_failure)?;
     if let Some(path) = &args.references {
         let store = load_references(&engine, path)?;
         engine.add_reference_source(Arc::new(store));

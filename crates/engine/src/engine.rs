@@ -5,6 +5,7 @@ use crate::api::{
     self, ApiError, Envelope, ErrorCode, InfoData, InfoFaceData, InfoFaceIdCardData,
     InfoFaceIdCardRequest, Operation, Request, UserInfo,
 };
+use crate::debug::DebugSink;
 use crate::document::{submitted_checks, CardEvidence, CardReading};
 use crate::matching::{match_user_info, InfoMatch, ReferenceKind};
 use crate::reference::{Reference, ReferenceSource};
@@ -24,6 +25,10 @@ pub struct EngineConfig {
     pub threads_per_request: usize,
     /// Face pipeline settings.
     pub face: FaceConfig,
+    /// Write intermediate artefacts (face crops, document and MRZ crops, pose
+    /// plots) under this folder. Off by default: nothing personal reaches disk
+    /// unless the operator asks.
+    pub debug_dir: Option<PathBuf>,
 }
 
 impl EngineConfig {
@@ -33,6 +38,7 @@ impl EngineConfig {
             model_dir,
             threads_per_request: 2,
             face: FaceConfig::default(),
+            debug_dir: None,
         }
     }
 }
@@ -58,6 +64,7 @@ pub struct Engine {
     face: Arc<FaceModels>,
     pool: rayon::ThreadPool,
     references: Vec<Arc<dyn ReferenceSource>>,
+    debug_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -105,6 +112,7 @@ impl Engine {
             face: Arc::new(face),
             pool,
             references: Vec::new(),
+            debug_dir: config.debug_dir,
         })
     }
 
@@ -126,7 +134,11 @@ impl Engine {
     /// Answers a raw request body of `op` exactly as the server does.
     pub fn handle(&self, op: Operation, body: &[u8]) -> Envelope {
         let started = Instant::now();
-        let result = api::parse_request(op, body).and_then(|req| self.run(req));
+        let debug = self
+            .debug_dir
+            .as_deref()
+            .and_then(|dir| DebugSink::for_request(dir, op.name()));
+        let result = api::parse_request(op, body).and_then(|req| self.run_with(req, debug.as_ref()));
         match result {
             Ok(mut data) => {
                 if let Some(pre) = data.get_mut(api::PRECHECK_KEY).and_then(Value::as_object_mut) {
@@ -140,10 +152,14 @@ impl Engine {
 
     /// Runs a parsed request; the `data` object on success.
     pub fn run(&self, request: Request) -> Result<Value, ApiError> {
+        self.run_with(request, None)
+    }
+
+    fn run_with(&self, request: Request, debug: Option<&DebugSink>) -> Result<Value, ApiError> {
         let data = match request {
             Request::Info(user) => to_value(self.info(&user)?),
-            Request::InfoFace(r) => to_value(self.info_face(&r.user_info, &r.face_img)?),
-            Request::InfoFaceIdCard(r) => to_value(self.info_face_idcard(&r)?),
+            Request::InfoFace(r) => to_value(self.info_face(&r.user_info, &r.face_img, debug)?),
+            Request::InfoFaceIdCard(r) => to_value(self.info_face_idcard(&r, debug)?),
             _ => {
                 return Err(ApiError::new(
                     ErrorCode::InternalService,
@@ -189,10 +205,15 @@ impl Engine {
     }
 
     /// `info-face`: fields against the reference record, selfie against its photo.
-    pub fn info_face(&self, user: &UserInfo, face_img: &[u8]) -> Result<InfoFaceData, ApiError> {
+    pub fn info_face(
+        &self,
+        user: &UserInfo,
+        face_img: &[u8],
+        debug: Option<&DebugSink>,
+    ) -> Result<InfoFaceData, ApiError> {
         let mut timings = Timings::default();
         let (reference, source) = timings.time("reference_lookup", || self.reference(&user.id_number))?;
-        let selfie = timings.time("selfie_face", || self.analyze_selfie(face_img))?;
+        let selfie = timings.time("selfie_face", || self.analyze_selfie(face_img, debug))?;
         let matched = match_user_info(user, &reference.record);
         let (moi, moi_json) = self.compare_with_reference(&selfie, &reference);
         Ok(InfoFaceData {
@@ -213,18 +234,22 @@ impl Engine {
     /// (`faceDocumentScore`) and the reference photo (`faceMoiScore`); the
     /// fields against the reference record, or against the card itself when
     /// no reference source is configured.
-    pub fn info_face_idcard(&self, r: &InfoFaceIdCardRequest) -> Result<InfoFaceIdCardData, ApiError> {
+    pub fn info_face_idcard(
+        &self,
+        r: &InfoFaceIdCardRequest,
+        debug: Option<&DebugSink>,
+    ) -> Result<InfoFaceIdCardData, ApiError> {
         let mut timings = Timings::default();
         let lookup = timings.time("reference_lookup", || self.lookup_optional(&r.user_info.id_number))?;
         let started = Instant::now();
         let (selfie, card) = self.join(
             || {
                 let t = Instant::now();
-                (self.analyze_selfie(&r.face_img), ms(t))
+                (self.analyze_selfie(&r.face_img, debug), ms(t))
             },
             || {
                 let t = Instant::now();
-                (self.read_card(&r.id_image), ms(t))
+                (self.read_card(&r.id_image, debug), ms(t))
             },
         );
         timings.0.push(("selfie_face", selfie.1));
@@ -269,27 +294,40 @@ impl Engine {
 
     /// Decodes the ID card photo once, finds its portrait (501 when there is
     /// none) and reads its fields.
-    fn read_card(&self, bytes: &[u8]) -> Result<CardEvidence, ApiError> {
+    fn read_card(&self, bytes: &[u8], debug: Option<&DebugSink>) -> Result<CardEvidence, ApiError> {
         let img = kyc_face::decode_image(bytes, &self.face.config().limits)
             .map_err(|e| face_error(e, ErrorCode::IdCardFace, "idImage"))?;
+        if let Some(d) = debug {
+            d.save("id_card", &img);
+        }
         let face = self
             .face
             .analyze_with(&img, &AnalyzeOptions::id_document())
             .map_err(|e| face_error(e, ErrorCode::IdCardFace, "idImage"))?;
-        let reading = self.read_card_fields(&img);
+        if let Some(d) = debug {
+            d.save_face("id_card_face", &img, &face);
+        }
+        let reading = self.read_card_fields(&img, debug);
         Ok(CardEvidence::new(face, reading, crate::clock::today()))
     }
 
     /// Reads the card's fields (MRZ and front) with the OCR stage.
-    fn read_card_fields(&self, _img: &image::RgbImage) -> Result<CardReading, String> {
+    fn read_card_fields(&self, _img: &image::RgbImage, _debug: Option<&DebugSink>) -> Result<CardReading, String> {
         Err("the OCR stage is not wired into this build yet".into())
     }
 
     /// Analyses the selfie: no usable face is error 500.
-    fn analyze_selfie(&self, bytes: &[u8]) -> Result<FaceAnalysis, ApiError> {
-        self.face
-            .analyze_bytes(bytes, &AnalyzeOptions::selfie())
-            .map_err(|e| face_error(e, ErrorCode::FaceRecognition, "faceImg"))
+    fn analyze_selfie(&self, bytes: &[u8], debug: Option<&DebugSink>) -> Result<FaceAnalysis, ApiError> {
+        let img = kyc_face::decode_image(bytes, &self.face.config().limits)
+            .map_err(|e| face_error(e, ErrorCode::FaceRecognition, "faceImg"))?;
+        let face = self
+            .face
+            .analyze_with(&img, &AnalyzeOptions::selfie())
+            .map_err(|e| face_error(e, ErrorCode::FaceRecognition, "faceImg"))?;
+        if let Some(d) = debug {
+            d.save_face("selfie_face", &img, &face);
+        }
+        Ok(face)
     }
 
     /// The selfie against the reference photo's embedding, if the source has one.

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod debug;
 pub mod document;
 mod engine;
 pub mod matching;
