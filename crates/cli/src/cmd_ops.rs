@@ -22,6 +22,9 @@ pub struct EngineArgs {
     /// `userInfo` fields and an optional `"photo"` path (relative to the file).
     #[arg(long, value_name = "FILE")]
     pub references: Option<PathBuf>,
+    /// The SQLite reference store (see `kyc store`), asked after `--references`.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
     /// Write intermediate artefacts (face crops with landmarks, document and
     /// MRZ crops, pose-over-time plots) under DIR. The only way anything
     /// personal reaches disk.
@@ -160,6 +163,9 @@ pub fn load_engine(model_dir: &Path, args: &EngineArgs) -> Result<Engine, Failur
     let mut engine = Engine::load(config).map_err(engine_failure)?;
     if let Some(path) = &args.references {
         let store = load_references(&engine, path)?;
+        engine.add_reference_source(Arc::new(store));
+    }
+    if let Some(store) = crate::cmd_store::engine_store(args)? {
         engine.add_reference_source(Arc::new(store));
     }
     Ok(engine)

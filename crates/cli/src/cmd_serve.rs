@@ -2,7 +2,9 @@
 
 use crate::cmd_ops::{load_engine, EngineArgs};
 use crate::{exit, Failure};
-use kyc_server::{AppState, IpRange, Quota, ServerConfig};
+use kyc_engine::api::Operation;
+use kyc_server::{AppState, ForwardPolicy, Gateway, IpRange, Quota, ServerConfig, UpstreamConfig};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -36,12 +38,61 @@ pub struct ServeArgs {
     /// Accepted memberCode in the X-Road path (repeatable; default: any).
     #[arg(long = "member-code")]
     member_codes: Vec<String>,
+    /// CamDX upstream base URL (the local security server), e.g. `http://10.0.0.5:8080`.
+    #[arg(long, value_name = "URL")]
+    upstream: Option<String>,
+    /// The service's member code on the upstream path.
+    #[arg(long, default_value = "CAMDX-20201222")]
+    upstream_member_code: String,
+    /// This client's X-Road identity: CAMBODIA/{class}/{memberCode}/{subsystemCode}.
+    #[arg(long, value_name = "ID")]
+    upstream_client: Option<String>,
+    /// Upstream time limit in seconds.
+    #[arg(long, default_value_t = 20)]
+    upstream_timeout_s: u64,
+    /// When to forward: never, always, precheck (only when the local precheck passes).
+    #[arg(long, default_value = "precheck")]
+    forward: ForwardPolicy,
+    /// Per-operation policy, e.g. `info=never` (repeatable).
+    #[arg(long = "forward-op", value_name = "OP=POLICY")]
+    forward_op: Vec<String>,
     #[command(flatten)]
     engine: EngineArgs,
 }
 
+fn gateway(args: &ServeArgs) -> Result<Option<Gateway>, Failure> {
+    let Some(url) = &args.upstream else {
+        return Ok(None);
+    };
+    let client = args
+        .upstream_client
+        .clone()
+        .ok_or_else(|| Failure::new(exit::USAGE, "--upstream needs --upstream-client CAMBODIA/CLASS/MEMBER/SUBSYSTEM"))?;
+    let mut policies = HashMap::new();
+    for item in &args.forward_op {
+        let (op, policy) = item
+            .split_once('=')
+            .ok_or_else(|| Failure::new(exit::USAGE, format!("--forward-op `{item}`: write OP=POLICY")))?;
+        let op = Operation::from_name(op).ok_or_else(|| Failure::new(exit::USAGE, format!("unknown operation `{op}`")))?;
+        let policy: ForwardPolicy = policy.parse().map_err(|e: String| Failure::new(exit::USAGE, e))?;
+        policies.insert(op, policy);
+    }
+    Gateway::new(UpstreamConfig {
+        base_url: url.clone(),
+        member_code: args.upstream_member_code.clone(),
+        client,
+        connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(args.upstream_timeout_s.max(1)),
+        default_policy: args.forward,
+        policies,
+    })
+    .map(Some)
+    .map_err(|e| Failure::new(exit::USAGE, e))
+}
+
 /// Runs the server until Ctrl-C / SIGTERM.
 pub fn run(args: ServeArgs, model_dir: &Path) -> Result<(), Failure> {
+    let upstream = gateway(&args)?;
     let engine = load_engine(model_dir, &args.engine)?;
     let defaults = ServerConfig::default();
     let workers = args.workers.unwrap_or(defaults.workers).max(1);
@@ -54,6 +105,7 @@ pub fn run(args: ServeArgs, model_dir: &Path) -> Result<(), Failure> {
         allow: args.allow,
         quota: args.quota,
         member_codes: args.member_codes,
+        upstream,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -8,6 +8,7 @@ mod cmd_models;
 mod cmd_mrz;
 mod cmd_ops;
 mod cmd_serve;
+mod cmd_store;
 
 use clap::{Parser, Subcommand};
 use kyc_engine::api::Operation;
@@ -57,6 +58,11 @@ enum Command {
     OcrPassport(cmd_ops::OcrArgs),
     /// Answer a raw API request body exactly as the server would.
     Request(cmd_ops::RequestArgs),
+    /// The SQLite reference store: import, add, remove, list.
+    Store {
+        #[command(subcommand)]
+        action: cmd_store::StoreCommand,
+    },
     /// Serve the hosted API's endpoints over HTTP.
     Serve(cmd_serve::ServeArgs),
     /// Evaluate a stage over a labelled dataset.
@@ -109,6 +115,7 @@ fn main() -> ExitCode {
         Command::OcrIdcard(args) => cmd_ops::run_ocr(Operation::OcrIdCard, args, &model_dir),
         Command::OcrPassport(args) => cmd_ops::run_ocr(Operation::OcrPassport, args, &model_dir),
         Command::Request(args) => cmd_ops::run_request(args, &model_dir),
+        Command::Store { action } => cmd_store::run(action, &model_dir),
         Command::Serve(args) => cmd_serve::run(args, &model_dir),
         Command::Eval { stage } => match stage {
             EvalCommand::Face(args) => cmd_eval_face::run(args, &model_dir),

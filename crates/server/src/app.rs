@@ -2,6 +2,7 @@
 //! and the server loop with graceful shutdown.
 
 use crate::access::{x_road_client_ok, IpRange, Quota, QuotaBook};
+use crate::gateway::{self, precheck_passed, ForwardPolicy, Gateway};
 use crate::metrics::Metrics;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
@@ -37,6 +38,8 @@ pub struct ServerConfig {
     pub quota: Option<Quota>,
     /// Accepted `memberCode`s in the X-Road path (empty = any).
     pub member_codes: Vec<String>,
+    /// The CamDX upstream to forward to, if any.
+    pub upstream: Option<crate::gateway::Gateway>,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             allow: Vec::new(),
             quota: None,
             member_codes: Vec::new(),
+            upstream: None,
         }
     }
 }
@@ -370,6 +374,7 @@ async fn process(
     st.metrics.running.fetch_add(1, Ordering::Relaxed);
     let engine = st.engine.clone();
     let st2 = st.clone();
+    let original = bytes.clone();
     let job = tokio::task::spawn_blocking(move || {
         let envelope = engine.handle(op, &bytes);
         st2.metrics.running.fetch_sub(1, Ordering::Relaxed);
@@ -377,8 +382,33 @@ async fn process(
         drop(admitted);
         envelope
     });
-    job.await
-        .map_err(|e| Refusal::api(ApiError::new(ErrorCode::InternalService, format!("the engine failed: {e}"))))
+    let local = job
+        .await
+        .map_err(|e| Refusal::api(ApiError::new(ErrorCode::InternalService, format!("the engine failed: {e}"))))?;
+    Ok(match &cfg.upstream {
+        None => local,
+        Some(gateway) => forward(gateway, op, original, local).await,
+    })
+}
+
+/// Applies the operation's forwarding policy to a local answer.
+async fn forward(gateway: &Gateway, op: Operation, body: axum::body::Bytes, local: Envelope) -> Envelope {
+    match gateway.policy(op) {
+        ForwardPolicy::Never => return local,
+        ForwardPolicy::Always => {}
+        ForwardPolicy::WhenPrecheckPasses => {
+            if let Err(reason) = precheck_passed(&local) {
+                return gateway::not_forwarded(local, &reason);
+            }
+        }
+    }
+    match gateway.forward(op, body).await {
+        Ok(upstream) => gateway::merge(upstream, &local),
+        Err(e) => {
+            let local_json = serde_json::to_value(&local).unwrap_or(Value::Null);
+            Envelope::failure(&e.with_details(json!({"forwarded": true, "local": local_json})))
+        }
+    }
 }
 
 fn envelope_response(envelope: &Envelope, status: Option<StatusCode>, id: u64, stages: &[(String, f64)]) -> Response {

@@ -17,10 +17,14 @@
 
 mod access;
 mod app;
+pub mod gateway;
 mod metrics;
 mod openapi;
+pub mod store;
 
 pub use access::{IpRange, Quota};
 pub use app::{router, serve, serve_listener, AppState, ServerConfig, ServerError};
 pub use metrics::Metrics;
 pub use openapi::openapi_document;
+pub use gateway::{ForwardPolicy, Gateway, UpstreamConfig};
+pub use store::{SqliteStore, StoreError, StoreOptions};
