@@ -22,9 +22,10 @@ pub struct Args {
     /// Folder the image names of the pairs file are relative to.
     #[arg(long, value_name = "DIR")]
     images: PathBuf,
-    /// Shrink each probe so its face box is 48 px high and re-encode it as
-    /// JPEG quality 40, then score it against the other original, in both
-    /// directions.
+    /// Crop each probe to a 3:4 portrait around its face, shrink it so the
+    /// face box is 48 px high (≈ 80×108 px, like an ID-card portrait) and
+    /// re-encode it as JPEG quality 40, then score it against the other
+    /// original, in both directions.
     #[arg(long)]
     cross_quality: bool,
     /// Images analysed in parallel (one single-threaded session each).
@@ -107,7 +108,9 @@ pub fn run(args: Args, model_dir: &Path) -> Result<(), Failure> {
 
 fn read_pairs(path: &Path) -> Result<Vec<kyc_face::eval::LabeledPair>, Failure> {
     let usage = |e: String| Failure::new(exit::USAGE, format!("{}: {e}", path.display()));
-    let len = std::fs::metadata(path).map_err(|e| usage(e.to_string()))?.len();
+    let len = std::fs::metadata(path)
+        .map_err(|e| usage(e.to_string()))?
+        .len();
     if len > MAX_PAIRS_BYTES {
         return Err(usage(format!(
             "pairs file of {len} bytes exceeds {MAX_PAIRS_BYTES}"
@@ -152,8 +155,13 @@ fn num(x: Option<f64>) -> String {
 fn print_table(r: &PairEvalReport, opts: &PairEvalOptions) {
     let mode = match opts.cross_quality {
         Some(cq) => format!(
-            "cross-quality (probe face {} px, JPEG q{}, both directions)",
-            cq.face_height, cq.jpeg_quality
+            "cross-quality (probe: {} face {} px, JPEG q{}; both directions)",
+            match cq.portrait_height {
+                Some(k) => format!("3:4 portrait {k} face heights high,"),
+                None => "whole image,".into(),
+            },
+            cq.face_height,
+            cq.jpeg_quality
         ),
         None => "clean".into(),
     };
@@ -205,7 +213,7 @@ fn print_table(r: &PairEvalReport, opts: &PairEvalOptions) {
             format!("{} comparisons scored -1", r.failed_comparisons),
         ),
     ];
-    println!("{:<20} {:>14}  {}", "metric", "value", "at");
+    println!("{:<20} {:>14}  at", "metric", "value");
     println!("{}", "-".repeat(52));
     for (k, v, at) in rows {
         println!("{k:<20} {v:>14}  {at}");

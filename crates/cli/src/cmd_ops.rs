@@ -122,37 +122,58 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
         Box::new(std::io::stdin())
     } else {
         Box::new(std::fs::File::open(path).map_err(|e| {
-            Failure::new(exit::REJECTED, format!("cannot read {}: {e}", path.display()))
+            Failure::new(
+                exit::REJECTED,
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?)
     };
     reader
         .take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| Failure::new(exit::REJECTED, format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| {
+            Failure::new(
+                exit::REJECTED,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
     if buf.len() as u64 > MAX_INPUT_BYTES {
         return Err(Failure::new(
             exit::REJECTED,
-            format!("{} is larger than {} MiB", path.display(), MAX_INPUT_BYTES >> 20),
+            format!(
+                "{} is larger than {} MiB",
+                path.display(),
+                MAX_INPUT_BYTES >> 20
+            ),
         ));
     }
     Ok(buf)
 }
 
 fn read_base64(path: &Path) -> Result<Value, Failure> {
-    Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(read_input(path)?)))
+    Ok(Value::String(
+        base64::engine::general_purpose::STANDARD.encode(read_input(path)?),
+    ))
 }
 
 fn read_user_info(path: &Path) -> Result<Value, Failure> {
     let bytes = read_input(path)?;
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::new(exit::USAGE, format!("{}: not valid JSON: {e}", path.display())))?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::new(
+            exit::USAGE,
+            format!("{}: not valid JSON: {e}", path.display()),
+        )
+    })?;
     match value {
         // Accept either the bare fields or an object wrapping them in `userInfo`.
         Value::Object(mut obj) => match obj.remove("userInfo") {
             Some(inner @ Value::Object(_)) => Ok(inner),
             _ => Ok(Value::Object(obj)),
         },
-        _ => Err(Failure::new(exit::USAGE, format!("{}: must be a JSON object", path.display()))),
+        _ => Err(Failure::new(
+            exit::USAGE,
+            format!("{}: must be a JSON object", path.display()),
+        )),
     }
 }
 
@@ -196,7 +217,10 @@ pub fn load_references(engine: &Engine, path: &Path) -> Result<MemoryStore, Fail
                     .face()
                     .analyze_bytes(&bytes, &kyc_face::AnalyzeOptions::default())
                     .map_err(|e| {
-                        Failure::new(exit::REJECTED, format!("reference photo {}: {e}", photo_path.display()))
+                        Failure::new(
+                            exit::REJECTED,
+                            format!("reference photo {}: {e}", photo_path.display()),
+                        )
                     })?;
                 Some(analysis.embedding)
             }
@@ -275,7 +299,11 @@ pub fn run_liveness(args: LivenessArgs, model_dir: &Path) -> Result<(), Failure>
 
 /// `kyc ocr-idcard` and `kyc ocr-passport`.
 pub fn run_ocr(op: Operation, args: OcrArgs, model_dir: &Path) -> Result<(), Failure> {
-    let key = if op == Operation::OcrPassport { "passportImage" } else { "idImage" };
+    let key = if op == Operation::OcrPassport {
+        "passportImage"
+    } else {
+        "idImage"
+    };
     let mut fields = Map::new();
     fields.insert(key.into(), read_base64(&args.image)?);
     let engine = load_engine(model_dir, &args.engine)?;
@@ -288,7 +316,11 @@ pub fn run_request(args: RequestArgs, model_dir: &Path) -> Result<(), Failure> {
         let names: Vec<_> = Operation::ALL.iter().map(|o| o.name()).collect();
         Failure::new(
             exit::USAGE,
-            format!("unknown operation `{}` (one of: {})", args.operation, names.join(", ")),
+            format!(
+                "unknown operation `{}` (one of: {})",
+                args.operation,
+                names.join(", ")
+            ),
         )
     })?;
     let bytes = read_input(&args.body)?;

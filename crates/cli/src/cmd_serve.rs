@@ -64,17 +64,25 @@ fn gateway(args: &ServeArgs) -> Result<Option<Gateway>, Failure> {
     let Some(url) = &args.upstream else {
         return Ok(None);
     };
-    let client = args
-        .upstream_client
-        .clone()
-        .ok_or_else(|| Failure::new(exit::USAGE, "--upstream needs --upstream-client CAMBODIA/CLASS/MEMBER/SUBSYSTEM"))?;
+    let client = args.upstream_client.clone().ok_or_else(|| {
+        Failure::new(
+            exit::USAGE,
+            "--upstream needs --upstream-client CAMBODIA/CLASS/MEMBER/SUBSYSTEM",
+        )
+    })?;
     let mut policies = HashMap::new();
     for item in &args.forward_op {
-        let (op, policy) = item
-            .split_once('=')
-            .ok_or_else(|| Failure::new(exit::USAGE, format!("--forward-op `{item}`: write OP=POLICY")))?;
-        let op = Operation::from_name(op).ok_or_else(|| Failure::new(exit::USAGE, format!("unknown operation `{op}`")))?;
-        let policy: ForwardPolicy = policy.parse().map_err(|e: String| Failure::new(exit::USAGE, e))?;
+        let (op, policy) = item.split_once('=').ok_or_else(|| {
+            Failure::new(
+                exit::USAGE,
+                format!("--forward-op `{item}`: write OP=POLICY"),
+            )
+        })?;
+        let op = Operation::from_name(op)
+            .ok_or_else(|| Failure::new(exit::USAGE, format!("unknown operation `{op}`")))?;
+        let policy: ForwardPolicy = policy
+            .parse()
+            .map_err(|e: String| Failure::new(exit::USAGE, e))?;
         policies.insert(op, policy);
     }
     Gateway::new(UpstreamConfig {

@@ -60,12 +60,18 @@ pub struct DbArgs {
 }
 
 fn open(db: &DbArgs) -> Result<SqliteStore, Failure> {
-    SqliteStore::open(&db.store, StoreOptions { keep_photos: db.keep_photos })
-        .map_err(|e| Failure::new(exit::REJECTED, e.to_string()))
+    SqliteStore::open(
+        &db.store,
+        StoreOptions {
+            keep_photos: db.keep_photos,
+        },
+    )
+    .map_err(|e| Failure::new(exit::REJECTED, e.to_string()))
 }
 
 fn face_models(model_dir: &Path) -> Result<FaceModels, Failure> {
-    FaceModels::open(Some(model_dir), FaceConfig::default()).map_err(|e| Failure::new(exit::MODELS, e.to_string()))
+    FaceModels::open(Some(model_dir), FaceConfig::default())
+        .map_err(|e| Failure::new(exit::MODELS, e.to_string()))
 }
 
 fn embed(models: &FaceModels, bytes: &[u8]) -> Result<kyc_face::Embedding, String> {
@@ -82,7 +88,8 @@ pub fn run(command: StoreCommand, model_dir: &Path) -> Result<(), Failure> {
             let bytes = read_input(&csv)?;
             let store = open(&db)?;
             let models = face_models(model_dir)?;
-            let dir = photos.unwrap_or_else(|| csv.parent().unwrap_or(Path::new(".")).to_path_buf());
+            let dir =
+                photos.unwrap_or_else(|| csv.parent().unwrap_or(Path::new(".")).to_path_buf());
             let report = store
                 .import_csv(&bytes, &dir, |b| embed(&models, b))
                 .map_err(|e| Failure::new(exit::REJECTED, e.to_string()))?;
@@ -90,12 +97,20 @@ pub fn run(command: StoreCommand, model_dir: &Path) -> Result<(), Failure> {
             if report.refused.is_empty() {
                 Ok(())
             } else {
-                Err(Failure::new(exit::REJECTED, format!("{} row(s) refused", report.refused.len())))
+                Err(Failure::new(
+                    exit::REJECTED,
+                    format!("{} row(s) refused", report.refused.len()),
+                ))
             }
         }
         StoreCommand::Add { info, photo, db } => {
             let mut value: serde_json::Value = serde_json::from_slice(&read_input(&info)?)
-                .map_err(|e| Failure::new(exit::USAGE, format!("{}: not valid JSON: {e}", info.display())))?;
+                .map_err(|e| {
+                    Failure::new(
+                        exit::USAGE,
+                        format!("{}: not valid JSON: {e}", info.display()),
+                    )
+                })?;
             if let Some(inner) = value.get("userInfo").cloned() {
                 value = inner;
             }
@@ -109,8 +124,9 @@ pub fn run(command: StoreCommand, model_dir: &Path) -> Result<(), Failure> {
                 Some(p) => {
                     let bytes = read_input(p)?;
                     let models = face_models(model_dir)?;
-                    let e = embed(&models, &bytes)
-                        .map_err(|e| Failure::new(exit::REJECTED, format!("{}: {e}", p.display())))?;
+                    let e = embed(&models, &bytes).map_err(|e| {
+                        Failure::new(exit::REJECTED, format!("{}: {e}", p.display()))
+                    })?;
                     (Some(e), Some(bytes))
                 }
             };
@@ -127,11 +143,16 @@ pub fn run(command: StoreCommand, model_dir: &Path) -> Result<(), Failure> {
             if removed {
                 Ok(())
             } else {
-                Err(Failure::new(exit::REJECTED, format!("no record with idNumber {id_number}")))
+                Err(Failure::new(
+                    exit::REJECTED,
+                    format!("no record with idNumber {id_number}"),
+                ))
             }
         }
         StoreCommand::List { db } => {
-            let list = open(&db)?.list().map_err(|e| Failure::new(exit::REJECTED, e.to_string()))?;
+            let list = open(&db)?
+                .list()
+                .map_err(|e| Failure::new(exit::REJECTED, e.to_string()))?;
             print_json(&list)
         }
     }
@@ -143,9 +164,13 @@ pub fn engine_store(args: &EngineArgs) -> Result<Option<SqliteStore>, Failure> {
         .as_ref()
         .map(|p| {
             if !p.exists() {
-                return Err(Failure::new(exit::USAGE, format!("no reference store at {}", p.display())));
+                return Err(Failure::new(
+                    exit::USAGE,
+                    format!("no reference store at {}", p.display()),
+                ));
             }
-            SqliteStore::open(p, StoreOptions::default()).map_err(|e| Failure::new(exit::REJECTED, e.to_string()))
+            SqliteStore::open(p, StoreOptions::default())
+                .map_err(|e| Failure::new(exit::REJECTED, e.to_string()))
         })
         .transpose()
 }

@@ -1,6 +1,7 @@
 //! `kyc`: the command-line face of the engine. Thin: every subcommand parses
 //! its arguments, calls a library crate and prints JSON on stdout.
 
+mod cmd_demo;
 mod cmd_eval_face;
 mod cmd_eval_liveness;
 mod cmd_eval_ocr;
@@ -26,7 +27,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "kyc", version, about = "Offline KYC engine: Khmer ID cards, passports, face match, liveness")]
+#[command(
+    name = "kyc",
+    version,
+    about = "Offline KYC engine: Khmer ID cards, passports, face match, liveness"
+)]
 struct Cli {
     /// Directory holding the pinned models (default: $KYC_MODEL_DIR, else ./models).
     #[arg(long, global = true, value_name = "DIR")]
@@ -37,6 +42,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The full flow on bundled samples: every operation, JSON responses.
+    Demo(cmd_demo::DemoArgs),
     /// Model files: verify them against the pinned manifest.
     Models {
         #[command(subcommand)]
@@ -106,6 +113,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let model_dir = kyc_models::resolve_model_dir(cli.model_dir.as_deref());
     let result = match cli.command {
+        Command::Demo(args) => cmd_demo::run(args, &model_dir),
         Command::Models { action } => cmd_models::run(action, &model_dir),
         Command::Mrz(args) => cmd_mrz::run(args),
         Command::Info(args) => cmd_ops::run_info(args, &model_dir),

@@ -22,7 +22,11 @@ pub fn civil_from_days(days: i64) -> Date {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    Date::new(y, m, d).unwrap_or(Date { year: 1970, month: 1, day: 1 })
+    Date::new(y, m, d).unwrap_or(Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
 }
 
 #[cfg(test)]

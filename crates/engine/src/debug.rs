@@ -17,6 +17,9 @@ pub struct DebugSink {
     dir: PathBuf,
 }
 
+/// One line of a plot: its label, colour and (x, y) points.
+pub type PlotSeries<'a> = (&'a str, Rgb<u8>, Vec<(f64, f64)>);
+
 static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl DebugSink {
@@ -54,7 +57,7 @@ impl DebugSink {
     }
 
     /// Saves a plot of several series over time (x in seconds).
-    pub fn save_plot(&self, name: &str, series: &[(&str, Rgb<u8>, Vec<(f64, f64)>)]) {
+    pub fn save_plot(&self, name: &str, series: &[PlotSeries<'_>]) {
         self.save(name, &plot(series));
     }
 }
@@ -67,7 +70,14 @@ pub fn face_crop_with_landmarks(img: &RgbImage, face: &FaceAnalysis) -> RgbImage
     let y0 = (b.y1 - margin).max(0.0) as u32;
     let x1 = ((b.x2 + margin) as u32).min(img.width());
     let y1 = ((b.y2 + margin) as u32).min(img.height());
-    let mut crop = imageops::crop_imm(img, x0, y0, x1.saturating_sub(x0).max(1), y1.saturating_sub(y0).max(1)).to_image();
+    let mut crop = imageops::crop_imm(
+        img,
+        x0,
+        y0,
+        x1.saturating_sub(x0).max(1),
+        y1.saturating_sub(y0).max(1),
+    )
+    .to_image();
     let (ox, oy) = (x0 as f32, y0 as f32);
     let red = Rgb([230, 30, 30]);
     let (bx1, by1, bx2, by2) = (b.x1 - ox, b.y1 - oy, b.x2 - ox, b.y2 - oy);
@@ -98,18 +108,30 @@ fn dot(img: &mut RgbImage, x: f32, y: f32, c: Rgb<u8>) {
 
 /// A straight line (DDA), clipped to the image.
 fn line(img: &mut RgbImage, a: (f32, f32), b: (f32, f32), c: Rgb<u8>) {
-    let steps = (b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil().clamp(1.0, 20_000.0) as usize;
+    let steps = (b.0 - a.0)
+        .abs()
+        .max((b.1 - a.1).abs())
+        .ceil()
+        .clamp(1.0, 20_000.0) as usize;
     for i in 0..=steps {
         let t = i as f32 / steps as f32;
-        put(img, (a.0 + t * (b.0 - a.0)).round() as i64, (a.1 + t * (b.1 - a.1)).round() as i64, c);
+        put(
+            img,
+            (a.0 + t * (b.0 - a.0)).round() as i64,
+            (a.1 + t * (b.1 - a.1)).round() as i64,
+            c,
+        );
     }
 }
 
 /// A 800×400 line plot with a zero line; each series in its colour.
-pub fn plot(series: &[(&str, Rgb<u8>, Vec<(f64, f64)>)]) -> RgbImage {
+pub fn plot(series: &[PlotSeries<'_>]) -> RgbImage {
     let (w, h, pad) = (800u32, 400u32, 20f64);
     let mut img = RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
-    let points = series.iter().flat_map(|s| s.2.iter()).filter(|p| p.0.is_finite() && p.1.is_finite());
+    let points = series
+        .iter()
+        .flat_map(|s| s.2.iter())
+        .filter(|p| p.0.is_finite() && p.1.is_finite());
     let (mut tmax, mut vmax) = (1e-6f64, 1e-6f64);
     for p in points {
         tmax = tmax.max(p.0);
@@ -117,7 +139,12 @@ pub fn plot(series: &[(&str, Rgb<u8>, Vec<(f64, f64)>)]) -> RgbImage {
     }
     let x = |t: f64| (pad + t / tmax * (f64::from(w) - 2.0 * pad)) as f32;
     let y = |v: f64| (f64::from(h) / 2.0 - v / vmax * (f64::from(h) / 2.0 - pad)) as f32;
-    line(&mut img, (x(0.0), y(0.0)), (x(tmax), y(0.0)), Rgb([160, 160, 160]));
+    line(
+        &mut img,
+        (x(0.0), y(0.0)),
+        (x(tmax), y(0.0)),
+        Rgb([160, 160, 160]),
+    );
     for (_, colour, pts) in series {
         for pair in pts.windows(2) {
             let (a, b) = (pair[0], pair[1]);

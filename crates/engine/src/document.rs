@@ -6,7 +6,7 @@ use crate::api::{Gender, UserInfo};
 use crate::matching::{ReferenceKind, ReferenceRecord};
 use crate::reference::Reference;
 use kyc_face::FaceAnalysis;
-use kyc_mrz::{Date, MrzReport};
+use kyc_mrz::Date;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -26,8 +26,8 @@ pub struct DocumentCheck {
 pub struct CardReading {
     /// The fields, as a reference record (names flagged as OCR'd / truncated).
     pub record: ReferenceRecord,
-    /// The MRZ report, when an MRZ was read.
-    pub mrz: Option<MrzReport>,
+    /// The MRZ evidence, when an MRZ was read.
+    pub mrz: Option<kyc_ocr::MrzEvidence>,
     /// Everything else the reader reports (per-field evidence, timings).
     pub evidence: Value,
 }
@@ -44,26 +44,31 @@ pub(crate) struct CardEvidence {
 }
 
 impl CardEvidence {
-    pub(crate) fn new(face: FaceAnalysis, reading: Result<CardReading, String>, today: Date) -> Self {
+    pub(crate) fn new(
+        face: FaceAnalysis,
+        reading: Result<CardReading, String>,
+        today: Date,
+    ) -> Self {
         let checks = match &reading {
-            Ok(r) => {
-                let mut checks = Vec::new();
-                if let Some(mrz) = &r.mrz {
-                    checks.push(mrz_check(mrz));
-                }
-                checks.extend(date_checks(r.record.dob, r.record.issued_date, r.record.expired_date, today));
-                checks
-            }
+            Ok(r) => reading_checks(&r.record, r.mrz.as_ref(), today),
             Err(_) => Vec::new(),
         };
-        Self { face, reading, checks }
+        Self {
+            face,
+            reading,
+            checks,
+        }
     }
 
     /// The card as a reference: its fields (empty when unread). Its portrait
     /// is not a reference photo (that is `faceDocumentScore`), so `face` is `None`.
     pub(crate) fn reference(&self) -> Reference {
         Reference {
-            record: self.reading.as_ref().map(|r| r.record.clone()).unwrap_or_default(),
+            record: self
+                .reading
+                .as_ref()
+                .map(|r| r.record.clone())
+                .unwrap_or_default(),
             face: None,
             kind: ReferenceKind::Document,
         }
@@ -74,14 +79,6 @@ impl CardEvidence {
         let reading = match &self.reading {
             Ok(r) => json!({
                 "read": true,
-                "mrz": r.mrz.as_ref().map(|m| json!({
-                    "format": m.format,
-                    "valid": m.valid,
-                    "flags": m.flags,
-                    "reasons": m.reasons,
-                    "checks": m.checks,
-                    "repairs": m.repairs.len(),
-                })),
                 "evidence": r.evidence,
             }),
             Err(reason) => json!({"read": false, "reason": reason}),
@@ -94,40 +91,34 @@ impl CardEvidence {
     }
 }
 
-/// The identity fields of an MRZ as a reference record. The MRZ's Latin
-/// names may be truncated to fit the line; the ID number of a Cambodian card
-/// is its document number.
-pub fn record_from_mrz(report: &MrzReport) -> ReferenceRecord {
-    let f = &report.fields;
-    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-    ReferenceRecord {
-        id_number: non_empty(&f.document_number),
-        first_name_en: non_empty(&f.given_names),
-        last_name_en: non_empty(&f.surname),
-        gender: match f.sex.as_deref() {
-            Some("M") => Some(Gender::M),
-            Some("F") => Some(Gender::F),
-            _ => None,
-        },
-        dob: f.birth_date,
-        expired_date: f.expiry_date,
-        latin_names_truncated: report.has_flag("name_truncated") || name_fills_line(report),
-        ..ReferenceRecord::default()
+/// The checks on what was read from a document: the MRZ verdict, expiry
+/// and date plausibility.
+pub fn reading_checks(
+    record: &ReferenceRecord,
+    mrz: Option<&kyc_ocr::MrzEvidence>,
+    today: Date,
+) -> Vec<DocumentCheck> {
+    let mut checks = Vec::new();
+    if let Some(mrz) = mrz {
+        checks.push(mrz_check(mrz));
     }
+    checks.extend(date_checks(
+        record.dob,
+        record.issued_date,
+        record.expired_date,
+        today,
+    ));
+    checks
 }
 
-/// Whether the name field runs to the end of its line (it may be truncated).
-fn name_fills_line(report: &MrzReport) -> bool {
-    report.lines.last().is_some_and(|l| !l.ends_with('<'))
-}
-
-fn mrz_check(mrz: &MrzReport) -> DocumentCheck {
-    let composite_flag = mrz.has_flag("khm_composite_absent");
+fn mrz_check(mrz: &kyc_ocr::MrzEvidence) -> DocumentCheck {
+    let composite_flag = mrz.flags.iter().any(|f| f == "khm_composite_absent");
     DocumentCheck {
         check: "mrz_verified",
         passed: mrz.valid,
         detail: if mrz.valid && composite_flag {
-            "every check digit verified; composite absent (Cambodian card issued before about 2016)".into()
+            "every check digit verified; composite absent (Cambodian card issued before about 2016)"
+                .into()
         } else if mrz.valid {
             "every check digit verified".into()
         } else {
@@ -142,7 +133,12 @@ pub fn submitted_checks(user: &UserInfo, today: Date) -> Vec<DocumentCheck> {
 }
 
 /// Expiry and plausibility of a document's dates.
-pub fn date_checks(dob: Option<Date>, issued: Option<Date>, expiry: Option<Date>, today: Date) -> Vec<DocumentCheck> {
+pub fn date_checks(
+    dob: Option<Date>,
+    issued: Option<Date>,
+    expiry: Option<Date>,
+    today: Date,
+) -> Vec<DocumentCheck> {
     let mut out = Vec::new();
     if let Some(expiry) = expiry {
         out.push(DocumentCheck {
@@ -176,10 +172,62 @@ pub fn date_checks(dob: Option<Date>, issued: Option<Date>, expiry: Option<Date>
         out.push(DocumentCheck {
             check: "dates_possible",
             passed: problems.is_empty(),
-            detail: if problems.is_empty() { "consistent".into() } else { problems.join("; ") },
+            detail: if problems.is_empty() {
+                "consistent".into()
+            } else {
+                problems.join("; ")
+            },
         });
     }
     out
+}
+
+/// The identity fields an ID card reading gives, as a reference record:
+/// only values the reader stands behind (a `null` field stays unknown).
+/// Khmer names are OCR'd (compared with tolerance); the MRZ's Latin names
+/// may be truncated.
+pub fn record_from_id_card(reading: &kyc_ocr::IdCardReading) -> ReferenceRecord {
+    let text = |f: &kyc_ocr::Field| f.value.clone().filter(|v| !v.trim().is_empty());
+    let date = |f: &kyc_ocr::Field| f.value.as_deref().and_then(Date::from_iso);
+    ReferenceRecord {
+        id_number: text(&reading.id_number),
+        first_name_kh: text(&reading.first_name_kh),
+        last_name_kh: text(&reading.last_name_kh),
+        first_name_en: text(&reading.first_name_en),
+        last_name_en: text(&reading.last_name_en),
+        gender: match reading.gender.value.as_deref() {
+            Some("M") => Some(Gender::M),
+            Some("F") => Some(Gender::F),
+            _ => None,
+        },
+        dob: date(&reading.dob),
+        issued_date: date(&reading.issued_date),
+        expired_date: date(&reading.expired_date),
+        latin_names_truncated: reading.mrz.flags.iter().any(|f| f == "name_truncated")
+            || reading.mrz_lines[2]
+                .value
+                .as_deref()
+                .is_some_and(|l| !l.ends_with('<')),
+        khmer_names_ocr: true,
+    }
+}
+
+/// The evidence of an ID card reading for the extension object: per field,
+/// whether a check digit verified it, its source and the reason when null.
+pub fn id_card_evidence(reading: &kyc_ocr::IdCardReading) -> Value {
+    let f = |field: &kyc_ocr::Field| json!({"verified_by_check_digit": field.verified_by_check_digit, "source": field.source, "reason": field.reason});
+    json!({
+        "fields": {
+            "idNumber": f(&reading.id_number), "firstNameKh": f(&reading.first_name_kh),
+            "lastNameKh": f(&reading.last_name_kh), "firstNameEn": f(&reading.first_name_en),
+            "lastNameEn": f(&reading.last_name_en), "gender": f(&reading.gender), "dob": f(&reading.dob),
+            "issuedDate": f(&reading.issued_date), "expiredDate": f(&reading.expired_date),
+            "MRZ1": f(&reading.mrz_lines[0]), "MRZ2": f(&reading.mrz_lines[1]), "MRZ3": f(&reading.mrz_lines[2]),
+        },
+        "mrz": reading.mrz,
+        "printed_id_number_matches": reading.printed_id_number.as_ref().map(|p| Some(p) == reading.id_number.value.as_ref()),
+        "printed_name_matches": reading.printed_name_matches,
+    })
 }
 
 #[cfg(test)]
@@ -195,7 +243,12 @@ mod tests {
         let today = d("2026-11-23").unwrap();
         let c = date_checks(d("1990-01-01"), d("2015-01-01"), d("2025-01-01"), today);
         assert!(!c.iter().find(|c| c.check == "not_expired").unwrap().passed);
-        assert!(c.iter().find(|c| c.check == "dates_possible").unwrap().passed);
+        assert!(
+            c.iter()
+                .find(|c| c.check == "dates_possible")
+                .unwrap()
+                .passed
+        );
     }
 
     #[test]

@@ -2,14 +2,21 @@
 //! operations of the hosted API.
 
 use crate::api::{
-    self, ApiError, Envelope, ErrorCode, InfoData, InfoFaceData, InfoFaceIdCardData,
-    InfoFaceIdCardRequest, Operation, Request, UserInfo,
+    self, ApiError, Envelope, ErrorCode, IdCardLivenessRequest, IdCardOcrData, InfoData,
+    InfoFaceData, InfoFaceIdCardData, InfoFaceIdCardRequest, LivenessData, Operation,
+    PassportOcrData, Request, UserInfo,
 };
 use crate::debug::DebugSink;
-use crate::document::{submitted_checks, CardEvidence, CardReading};
+use crate::document::{
+    id_card_evidence, reading_checks, record_from_id_card, submitted_checks, CardEvidence,
+    CardReading,
+};
 use crate::matching::{match_user_info, InfoMatch, ReferenceKind};
+use crate::readers::ReaderPool;
 use crate::reference::{Reference, ReferenceSource};
+use image::{DynamicImage, RgbImage};
 use kyc_face::{AnalyzeOptions, FaceAnalysis, FaceConfig, FaceError, FaceModels, MatchResult};
+use kyc_liveness::CheckOptions;
 use kyc_models::{ModelError, ModelSet};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -53,6 +60,9 @@ pub enum EngineError {
     /// The face models failed to load.
     #[error("face models: {0}")]
     Face(#[from] FaceError),
+    /// The OCR models failed to load.
+    #[error("OCR models: {0}")]
+    Ocr(#[from] kyc_ocr::OcrError),
     /// The thread pool could not be created.
     #[error("thread pool: {0}")]
     Threads(String),
@@ -65,6 +75,8 @@ pub struct Engine {
     pool: rayon::ThreadPool,
     references: Vec<Arc<dyn ReferenceSource>>,
     debug_dir: Option<PathBuf>,
+    readers: ReaderPool,
+    liveness: CheckOptions,
 }
 
 impl std::fmt::Debug for Engine {
@@ -89,7 +101,12 @@ impl Timings {
     }
 
     fn to_json(&self) -> Value {
-        Value::Object(self.0.iter().map(|(k, v)| (k.to_string(), json!(v))).collect())
+        Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect(),
+        )
     }
 }
 
@@ -102,6 +119,7 @@ impl Engine {
     pub fn load(config: EngineConfig) -> Result<Self, EngineError> {
         let models = ModelSet::open(&config.model_dir)?;
         let face = FaceModels::load(&models, config.face)?;
+        let readers = ReaderPool::new(models.dir().to_path_buf())?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(config.threads_per_request.max(1))
             .thread_name(|i| format!("kyc-engine-{i}"))
@@ -113,6 +131,8 @@ impl Engine {
             pool,
             references: Vec::new(),
             debug_dir: config.debug_dir,
+            readers,
+            liveness: CheckOptions::default(),
         })
     }
 
@@ -138,10 +158,14 @@ impl Engine {
             .debug_dir
             .as_deref()
             .and_then(|dir| DebugSink::for_request(dir, op.name()));
-        let result = api::parse_request(op, body).and_then(|req| self.run_with(req, debug.as_ref()));
+        let result =
+            api::parse_request(op, body).and_then(|req| self.run_with(req, debug.as_ref()));
         match result {
             Ok(mut data) => {
-                if let Some(pre) = data.get_mut(api::PRECHECK_KEY).and_then(Value::as_object_mut) {
+                if let Some(pre) = data
+                    .get_mut(api::PRECHECK_KEY)
+                    .and_then(Value::as_object_mut)
+                {
                     pre.insert("total_ms".into(), json!(ms(started)));
                 }
                 Envelope::success(data)
@@ -160,12 +184,9 @@ impl Engine {
             Request::Info(user) => to_value(self.info(&user)?),
             Request::InfoFace(r) => to_value(self.info_face(&r.user_info, &r.face_img, debug)?),
             Request::InfoFaceIdCard(r) => to_value(self.info_face_idcard(&r, debug)?),
-            _ => {
-                return Err(ApiError::new(
-                    ErrorCode::InternalService,
-                    "this operation is not available in this build",
-                ))
-            }
+            Request::InfoIdCardLiveness(r) => to_value(self.info_idcard_liveness(&r, debug)?),
+            Request::OcrIdCard(r) => to_value(self.ocr_idcard(&r.id_image, debug)?),
+            Request::OcrPassport(r) => to_value(self.ocr_passport(&r.passport_image, debug)?),
         };
         Ok(data)
     }
@@ -192,7 +213,8 @@ impl Engine {
     /// `info`: submitted fields against the reference record.
     pub fn info(&self, user: &UserInfo) -> Result<InfoData, ApiError> {
         let mut timings = Timings::default();
-        let (reference, source) = timings.time("reference_lookup", || self.reference(&user.id_number))?;
+        let (reference, source) =
+            timings.time("reference_lookup", || self.reference(&user.id_number))?;
         let matched = match_user_info(user, &reference.record);
         let mut data = info_data(user, &matched, None);
         data.precheck = Some(json!({
@@ -212,7 +234,8 @@ impl Engine {
         debug: Option<&DebugSink>,
     ) -> Result<InfoFaceData, ApiError> {
         let mut timings = Timings::default();
-        let (reference, source) = timings.time("reference_lookup", || self.reference(&user.id_number))?;
+        let (reference, source) =
+            timings.time("reference_lookup", || self.reference(&user.id_number))?;
         let selfie = timings.time("selfie_face", || self.analyze_selfie(face_img, debug))?;
         let matched = match_user_info(user, &reference.record);
         let (moi, moi_json) = self.compare_with_reference(&selfie, &reference);
@@ -240,7 +263,9 @@ impl Engine {
         debug: Option<&DebugSink>,
     ) -> Result<InfoFaceIdCardData, ApiError> {
         let mut timings = Timings::default();
-        let lookup = timings.time("reference_lookup", || self.lookup_optional(&r.user_info.id_number))?;
+        let lookup = timings.time("reference_lookup", || {
+            self.lookup_optional(&r.user_info.id_number)
+        })?;
         let started = Instant::now();
         let (selfie, card) = self.join(
             || {
@@ -257,7 +282,11 @@ impl Engine {
         timings.0.push(("selfie_and_id_card_parallel", ms(started)));
         let selfie = selfie.0?;
         let card = card.0?;
-        let document = kyc_face::compare(&selfie.embedding, &card.face.embedding, self.face.config().false_match_rate);
+        let document = kyc_face::compare(
+            &selfie.embedding,
+            &card.face.embedding,
+            self.face.config().false_match_rate,
+        );
         let (reference, source) = match lookup {
             Some((reference, source)) => (reference, source),
             None => (card.reference(), "document".to_string()),
@@ -311,13 +340,255 @@ impl Engine {
         Ok(CardEvidence::new(face, reading, crate::clock::today()))
     }
 
-    /// Reads the card's fields (MRZ and front) with the OCR stage.
-    fn read_card_fields(&self, _img: &image::RgbImage, _debug: Option<&DebugSink>) -> Result<CardReading, String> {
-        Err("the OCR stage is not wired into this build yet".into())
+    /// Reads the card's fields (MRZ and front) with the OCR stage; a card
+    /// that cannot be read is not an error here (its fields are unknown).
+    fn read_card_fields(
+        &self,
+        img: &RgbImage,
+        _debug: Option<&DebugSink>,
+    ) -> Result<CardReading, String> {
+        let image = DynamicImage::ImageRgb8(img.clone());
+        let reading = self
+            .readers
+            .with(|r| r.read_id_card(&image, crate::clock::today()))
+            .map_err(|e| e.to_string())?;
+        Ok(CardReading {
+            record: record_from_id_card(&reading),
+            mrz: Some(reading.mrz.clone()),
+            evidence: id_card_evidence(&reading),
+        })
+    }
+
+    /// Decodes an image field (EXIF orientation applied, limits first).
+    fn decode(&self, bytes: &[u8], field: &str) -> Result<RgbImage, ApiError> {
+        kyc_face::decode_image(bytes, &self.face.config().limits)
+            .map_err(|e| ApiError::invalid_field(field, e.to_string()))
+    }
+
+    /// `ocr-idcard`: the fields of a Khmer national ID card photo.
+    pub fn ocr_idcard(
+        &self,
+        id_image: &[u8],
+        debug: Option<&DebugSink>,
+    ) -> Result<IdCardOcrData, ApiError> {
+        let mut timings = Timings::default();
+        let img = timings.time("decode", || self.decode(id_image, "idImage"))?;
+        if let Some(d) = debug {
+            d.save("id_card", &img);
+        }
+        let image = DynamicImage::ImageRgb8(img);
+        let reading = timings
+            .time("ocr", || {
+                self.readers
+                    .with(|r| r.read_id_card(&image, crate::clock::today()))
+            })
+            .map_err(|e| ocr_error(e, "idImage"))?;
+        let record = record_from_id_card(&reading);
+        let checks = reading_checks(&record, Some(&reading.mrz), crate::clock::today());
+        let v = |f: &kyc_ocr::Field| f.value.clone();
+        Ok(IdCardOcrData {
+            id_number: v(&reading.id_number),
+            first_name_kh: v(&reading.first_name_kh),
+            last_name_kh: v(&reading.last_name_kh),
+            first_name_en: v(&reading.first_name_en),
+            last_name_en: v(&reading.last_name_en),
+            gender: v(&reading.gender),
+            dob: v(&reading.dob),
+            issued_date: v(&reading.issued_date),
+            expired_date: v(&reading.expired_date),
+            mrz1: v(&reading.mrz_lines[0]),
+            mrz2: v(&reading.mrz_lines[1]),
+            mrz3: v(&reading.mrz_lines[2]),
+            precheck: Some(json!({
+                "evidence": id_card_evidence(&reading),
+                "placeOfBirth": v(&reading.place_of_birth),
+                "address": v(&reading.address),
+                "document_checks": checks,
+                "timings_ms": timings.to_json(),
+            })),
+        })
+    }
+
+    /// `ocr-passport`: the fields of a passport data page photo.
+    pub fn ocr_passport(
+        &self,
+        image: &[u8],
+        debug: Option<&DebugSink>,
+    ) -> Result<PassportOcrData, ApiError> {
+        let mut timings = Timings::default();
+        let img = timings.time("decode", || self.decode(image, "passportImage"))?;
+        if let Some(d) = debug {
+            d.save("passport", &img);
+        }
+        let image = DynamicImage::ImageRgb8(img);
+        let reading = timings
+            .time("ocr", || {
+                self.readers
+                    .with(|r| r.read_passport(&image, crate::clock::today()))
+            })
+            .map_err(|e| ocr_error(e, "passportImage"))?;
+        let v = |f: &kyc_ocr::Field| f.value.clone();
+        let f = |field: &kyc_ocr::Field| json!({"verified_by_check_digit": field.verified_by_check_digit, "source": field.source, "reason": field.reason});
+        let date = |f: &kyc_ocr::Field| f.value.as_deref().and_then(kyc_mrz::Date::from_iso);
+        let checks = {
+            let mut c = vec![];
+            c.extend(crate::document::date_checks(
+                date(&reading.dob),
+                None,
+                date(&reading.expired_date),
+                crate::clock::today(),
+            ));
+            c
+        };
+        Ok(PassportOcrData {
+            expired_date: v(&reading.expired_date),
+            dob: v(&reading.dob),
+            document_number: v(&reading.document_number),
+            nationality: v(&reading.nationality),
+            gender: v(&reading.gender),
+            first_name_en: v(&reading.first_name_en),
+            last_name_en: v(&reading.last_name_en),
+            precheck: Some(json!({
+                "evidence": {
+                    "fields": {
+                        "document_number": f(&reading.document_number), "nationality": f(&reading.nationality),
+                        "dob": f(&reading.dob), "expiredDate": f(&reading.expired_date), "gender": f(&reading.gender),
+                        "firstNameEn": f(&reading.first_name_en), "lastNameEn": f(&reading.last_name_en),
+                    },
+                    "mrz": reading.mrz,
+                },
+                "document_checks": checks,
+                "timings_ms": timings.to_json(),
+            })),
+        })
+    }
+
+    /// `info-idcard-liveness`: active liveness from the video, the best
+    /// frames against the card's portrait and the reference photo, the
+    /// fields against the reference (or the card).
+    pub fn info_idcard_liveness(
+        &self,
+        r: &IdCardLivenessRequest,
+        debug: Option<&DebugSink>,
+    ) -> Result<LivenessData, ApiError> {
+        let mut timings = Timings::default();
+        let lookup = timings.time("reference_lookup", || {
+            self.lookup_optional(&r.user_info.id_number)
+        })?;
+        let requested: Vec<kyc_liveness::Action> = r
+            .actions
+            .iter()
+            .filter_map(|a| {
+                a.code()
+                    .parse::<u8>()
+                    .ok()
+                    .and_then(kyc_liveness::Action::from_code)
+            })
+            .collect();
+        let started = Instant::now();
+        let (live, card) = self.join(
+            || {
+                let t = Instant::now();
+                let out = kyc_liveness::check_liveness(
+                    &self.face,
+                    &r.liveness,
+                    &requested,
+                    r.mirrored,
+                    &self.liveness,
+                );
+                (out, ms(t))
+            },
+            || {
+                let t = Instant::now();
+                (self.read_card(&r.id_image, debug), ms(t))
+            },
+        );
+        timings.0.push(("liveness_video", live.1));
+        timings.0.push(("id_card", card.1));
+        timings.0.push(("video_and_id_card_parallel", ms(started)));
+        let report = live.0.map_err(liveness_error)?;
+        let card = card.0?;
+        if let Some(d) = debug {
+            let yaw: Vec<(f64, f64)> = report
+                .frames
+                .iter()
+                .filter_map(|f| f.obs.face.map(|o| (f.obs.t_ms / 1000.0, o.yaw_lmk)))
+                .collect();
+            let pitch: Vec<(f64, f64)> = report
+                .frames
+                .iter()
+                .filter_map(|f| f.obs.face.map(|o| (f.obs.t_ms / 1000.0, o.pitch_lmk)))
+                .collect();
+            d.save_plot(
+                "pose_over_time",
+                &[
+                    ("yaw", image::Rgb([220, 40, 40]), yaw),
+                    ("pitch", image::Rgb([40, 40, 220]), pitch),
+                ],
+            );
+        }
+        let far = self.face.config().false_match_rate;
+        let best = report
+            .best_frames
+            .iter()
+            .map(|b| {
+                (
+                    b,
+                    kyc_face::compare(&b.analysis.embedding, &card.face.embedding, far),
+                )
+            })
+            .max_by(|a, b| a.1.cosine.total_cmp(&b.1.cosine));
+        let Some((best_frame, document)) = best else {
+            return Err(ApiError::new(
+                ErrorCode::FaceRecognition,
+                "no frame of the video has a usable face",
+            ));
+        };
+        let (reference, source) = match lookup {
+            Some(found) => found,
+            None => (card.reference(), "document".to_string()),
+        };
+        let matched = match_user_info(&r.user_info, &reference.record);
+        let (moi, moi_json) = self.compare_with_reference(&best_frame.analysis, &reference);
+        let mut checks = card.checks.clone();
+        checks.extend(submitted_checks(&r.user_info, crate::clock::today()));
+        let result = &report.result;
+        Ok(LivenessData {
+            user_info: info_data(&r.user_info, &matched, None),
+            liveness_score: (result.score * 1e6).round() / 1e6,
+            face_document_score: Some(f64::from(document.score)),
+            face_moi_score: moi.map(|m| f64::from(m.score)),
+            precheck: Some(json!({
+                "reference": {"source": source, "kind": reference.kind},
+                "fields": matched.checks,
+                "liveness": {
+                    "passed": result.passed,
+                    "score": result.score,
+                    "threshold": kyc_liveness::PASS_THRESHOLD,
+                    "requested": report.requested,
+                    "detected": result.detected,
+                    "mirrored": report.mirrored,
+                    "actions": result.events,
+                    "reasons": result.reasons,
+                    "signals": report.signals,
+                    "video": report.video,
+                    "best_frame_ms": best_frame.t_ms,
+                },
+                "idCard": card.to_json(),
+                "faceDocument": document,
+                "faceMoi": moi_json,
+                "document_checks": checks,
+                "timings_ms": timings.to_json(),
+            })),
+        })
     }
 
     /// Analyses the selfie: no usable face is error 500.
-    fn analyze_selfie(&self, bytes: &[u8], debug: Option<&DebugSink>) -> Result<FaceAnalysis, ApiError> {
+    fn analyze_selfie(
+        &self,
+        bytes: &[u8],
+        debug: Option<&DebugSink>,
+    ) -> Result<FaceAnalysis, ApiError> {
         let img = kyc_face::decode_image(bytes, &self.face.config().limits)
             .map_err(|e| face_error(e, ErrorCode::FaceRecognition, "faceImg"))?;
         let face = self
@@ -331,17 +602,28 @@ impl Engine {
     }
 
     /// The selfie against the reference photo's embedding, if the source has one.
-    fn compare_with_reference(&self, selfie: &FaceAnalysis, reference: &Reference) -> (Option<MatchResult>, Value) {
+    fn compare_with_reference(
+        &self,
+        selfie: &FaceAnalysis,
+        reference: &Reference,
+    ) -> (Option<MatchResult>, Value) {
         match &reference.face {
             Some(embedding) => {
-                let m = kyc_face::compare(&selfie.embedding, embedding, self.face.config().false_match_rate);
+                let m = kyc_face::compare(
+                    &selfie.embedding,
+                    embedding,
+                    self.face.config().false_match_rate,
+                );
                 (Some(m), json!(m))
             }
             None if reference.kind == ReferenceKind::Document => (
                 None,
                 json!({"unavailable": "no reference source with photos (reference store or upstream) is configured; the card's portrait is compared in faceDocumentScore"}),
             ),
-            None => (None, json!({"unavailable": "the reference source has no photo for this idNumber"})),
+            None => (
+                None,
+                json!({"unavailable": "the reference source has no photo for this idNumber"}),
+            ),
         }
     }
 
@@ -354,6 +636,30 @@ impl Engine {
         RB: Send,
     {
         self.pool.install(|| rayon::join(a, b))
+    }
+}
+
+/// Maps an OCR failure to the API: bad image 505 (naming the field), no
+/// MRZ / wrong document 506 with the reason, model failures 502.
+fn ocr_error(e: kyc_ocr::OcrError, field: &str) -> ApiError {
+    match e.api_code() {
+        505 => ApiError::invalid_field(field, e.to_string()),
+        506 => ApiError::new(ErrorCode::Ocr, e.to_string()),
+        _ => ApiError::new(ErrorCode::InternalService, e.to_string()),
+    }
+}
+
+/// Maps a liveness failure: bad video 505, no face 500, others 502.
+fn liveness_error(e: kyc_liveness::LivenessError) -> ApiError {
+    match e.api_code() {
+        505 => ApiError::invalid_field("liveness", e.to_string()),
+        500 => ApiError::new(ErrorCode::FaceRecognition, e.to_string()),
+        _ => match e {
+            kyc_liveness::LivenessError::InvalidRequest(reason) => {
+                ApiError::invalid_field("actions", reason)
+            }
+            other => ApiError::new(ErrorCode::InternalService, other.to_string()),
+        },
     }
 }
 

@@ -7,6 +7,8 @@ pub mod debug;
 pub mod document;
 mod engine;
 pub mod matching;
+mod readers;
 pub mod reference;
+pub mod samples;
 
 pub use engine::{Engine, EngineConfig, EngineError};

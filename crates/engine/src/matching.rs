@@ -106,7 +106,10 @@ pub fn match_user_info(submitted: &UserInfo, reference: &ReferenceRecord) -> Inf
     let latin = |field, s: &Option<String>, r: &Option<String>| {
         s.as_ref().map(|s| FieldCheck {
             field,
-            result: compare(r.as_ref().map(|r| latin_name_matches(s, r, reference.latin_names_truncated))),
+            result: compare(
+                r.as_ref()
+                    .map(|r| latin_name_matches(s, r, reference.latin_names_truncated)),
+            ),
             rule: if reference.latin_names_truncated {
                 "latin_name_prefix_of_truncated_mrz"
             } else {
@@ -132,7 +135,11 @@ pub fn match_user_info(submitted: &UserInfo, reference: &ReferenceRecord) -> Inf
                 };
                 FieldCheck {
                     field,
-                    result: if ok { FieldResult::Match } else { FieldResult::Mismatch },
+                    result: if ok {
+                        FieldResult::Match
+                    } else {
+                        FieldResult::Mismatch
+                    },
                     rule: if reference.khmer_names_ocr {
                         "khmer_nfc_ocr_tolerant"
                     } else {
@@ -155,19 +162,53 @@ pub fn match_user_info(submitted: &UserInfo, reference: &ReferenceRecord) -> Inf
     let gender = |g: Option<Gender>| g.map(|g| g.as_str().to_string());
     checks.extend(
         [
-            khmer("firstNameKh", &submitted.first_name_kh, &reference.first_name_kh),
-            khmer("lastNameKh", &submitted.last_name_kh, &reference.last_name_kh),
-            latin("firstNameEn", &submitted.first_name_en, &reference.first_name_en),
-            latin("lastNameEn", &submitted.last_name_en, &reference.last_name_en),
-            exact("gender", "equal", gender(submitted.gender), gender(reference.gender)),
+            khmer(
+                "firstNameKh",
+                &submitted.first_name_kh,
+                &reference.first_name_kh,
+            ),
+            khmer(
+                "lastNameKh",
+                &submitted.last_name_kh,
+                &reference.last_name_kh,
+            ),
+            latin(
+                "firstNameEn",
+                &submitted.first_name_en,
+                &reference.first_name_en,
+            ),
+            latin(
+                "lastNameEn",
+                &submitted.last_name_en,
+                &reference.last_name_en,
+            ),
+            exact(
+                "gender",
+                "equal",
+                gender(submitted.gender),
+                gender(reference.gender),
+            ),
             exact("dob", "same_date", date(submitted.dob), date(reference.dob)),
-            exact("issuedDate", "same_date", date(submitted.issued_date), date(reference.issued_date)),
-            exact("expiredDate", "same_date", date(submitted.expired_date), date(reference.expired_date)),
+            exact(
+                "issuedDate",
+                "same_date",
+                date(submitted.issued_date),
+                date(reference.issued_date),
+            ),
+            exact(
+                "expiredDate",
+                "same_date",
+                date(submitted.expired_date),
+                date(reference.expired_date),
+            ),
         ]
         .into_iter()
         .flatten(),
     );
-    let matched = checks.iter().filter(|c| c.result == FieldResult::Match).count();
+    let matched = checks
+        .iter()
+        .filter(|c| c.result == FieldResult::Match)
+        .count();
     let score = matched as f64 / checks.len() as f64;
     InfoMatch {
         score,
@@ -220,7 +261,12 @@ pub fn latin_name_matches(submitted: &str, reference: &str, reference_truncated:
 /// Khmer name key: NFC, zero-width characters and all whitespace removed.
 pub fn khmer_name_key(name: &str) -> String {
     name.nfc()
-        .filter(|c| !matches!(c, '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'))
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+            )
+        })
         .filter(|c| !c.is_whitespace())
         .collect()
 }
@@ -323,8 +369,16 @@ mod tests {
 
     #[test]
     fn truncated_mrz_names_match_by_prefix_only_when_truncated() {
-        assert!(latin_name_matches("CHANTHAVONGSAVATH", "CHANTHAVONGS", true));
-        assert!(!latin_name_matches("CHANTHAVONGSAVATH", "CHANTHAVONGS", false));
+        assert!(latin_name_matches(
+            "CHANTHAVONGSAVATH",
+            "CHANTHAVONGS",
+            true
+        ));
+        assert!(!latin_name_matches(
+            "CHANTHAVONGSAVATH",
+            "CHANTHAVONGS",
+            false
+        ));
         assert!(!latin_name_matches("CHAN", "CHANTHAVONGS", true));
     }
 
@@ -357,14 +411,21 @@ mod tests {
         r.khmer_names_ocr = true;
         let tolerant = match_user_info(&s, &r);
         assert!(tolerant.incorrect_fields.is_empty());
-        let check = tolerant.checks.iter().find(|c| c.field == "firstNameKh").unwrap();
+        let check = tolerant
+            .checks
+            .iter()
+            .find(|c| c.field == "firstNameKh")
+            .unwrap();
         assert_eq!(check.similarity, Some(0.857));
         // A different name is still a mismatch.
         let other = UserInfo {
             first_name_kh: Some("សុភា".into()),
             ..submitted()
         };
-        assert_eq!(match_user_info(&other, &r).incorrect_fields, vec!["firstNameKh"]);
+        assert_eq!(
+            match_user_info(&other, &r).incorrect_fields,
+            vec!["firstNameKh"]
+        );
     }
 
     #[test]

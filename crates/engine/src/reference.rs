@@ -45,10 +45,12 @@ impl MemoryStore {
 
     /// Adds or replaces a record (keyed by its ID number).
     pub fn insert(&self, record: ReferenceRecord, face: Option<Embedding>) -> Result<(), ApiError> {
-        let id = record
-            .id_number
-            .clone()
-            .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "a reference record needs an idNumber"))?;
+        let id = record.id_number.clone().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                "a reference record needs an idNumber",
+            )
+        })?;
         let mut map = self.records.write().unwrap_or_else(|p| p.into_inner());
         map.insert(
             id,
@@ -131,17 +133,28 @@ pub fn parse_reference_entries(json: &[u8]) -> Result<Vec<ReferenceEntry>, ApiEr
         let body = serde_json::to_vec(item).unwrap_or_default();
         let user = match crate::api::parse_request(crate::api::Operation::Info, &body) {
             Ok(crate::api::Request::Info(user)) => user,
-            Ok(_) => return Err(ApiError::invalid_field(format!("references[{i}]"), "not an identity record")),
+            Ok(_) => {
+                return Err(ApiError::invalid_field(
+                    format!("references[{i}]"),
+                    "not an identity record",
+                ))
+            }
             Err(e) => {
                 let field = e.field.unwrap_or_default();
-                return Err(ApiError::invalid_field(format!("references[{i}].{field}"), e.reason));
+                return Err(ApiError::invalid_field(
+                    format!("references[{i}].{field}"),
+                    e.reason,
+                ));
             }
         };
         let photo = match item.get("photo") {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(p)) => Some(p.clone()),
             Some(_) => {
-                return Err(ApiError::invalid_field(format!("references[{i}].photo"), "must be a path string"))
+                return Err(ApiError::invalid_field(
+                    format!("references[{i}].photo"),
+                    "must be a path string",
+                ))
             }
         };
         out.push(ReferenceEntry {

@@ -15,7 +15,9 @@ use std::sync::{Arc, OnceLock};
 fn fixture_dir() -> PathBuf {
     std::env::var_os("KYC_FIXTURE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
+        })
 }
 
 fn fixture(name: &str) -> RgbImage {
@@ -59,11 +61,18 @@ fn tom_record() -> UserInfo {
 fn engine_with_store() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
-        let mut engine = Engine::load(EngineConfig::new(model_dir())).expect("models (scripts/setup)");
+        let mut engine =
+            Engine::load(EngineConfig::new(model_dir())).expect("models (scripts/setup)");
         let store = MemoryStore::new();
-        let photo = engine.face().analyze(&fixture("Tom_Hanks_54745.png")).unwrap();
+        let photo = engine
+            .face()
+            .analyze(&fixture("Tom_Hanks_54745.png"))
+            .unwrap();
         store
-            .insert(ReferenceRecord::from_user_info(&tom_record()), Some(photo.embedding))
+            .insert(
+                ReferenceRecord::from_user_info(&tom_record()),
+                Some(photo.embedding),
+            )
             .unwrap();
         engine.add_reference_source(Arc::new(store));
         engine
@@ -90,7 +99,12 @@ fn keys(v: &Value) -> Vec<String> {
 fn selfie_variant() -> Vec<u8> {
     // The same person, smaller, brighter, re-encoded as JPEG.
     let tom = fixture("Tom_Hanks_54745.png");
-    let small = imageops::resize(&tom, tom.width() * 7 / 10, tom.height() * 7 / 10, imageops::FilterType::Triangle);
+    let small = imageops::resize(
+        &tom,
+        tom.width() * 7 / 10,
+        tom.height() * 7 / 10,
+        imageops::FilterType::Triangle,
+    );
     let bright = imageops::colorops::brighten(&small, 20);
     encode(&bright, ImageFormat::Jpeg)
 }
@@ -98,13 +112,21 @@ fn selfie_variant() -> Vec<u8> {
 /// A card-like picture: the portrait small on a large light background.
 fn card_with_portrait(face: &RgbImage) -> Vec<u8> {
     let mut card = RgbImage::from_pixel(1100, 700, Rgb([226, 232, 240]));
-    let portrait = imageops::resize(face, 220, 220 * face.height() / face.width(), imageops::FilterType::Triangle);
+    let portrait = imageops::resize(
+        face,
+        220,
+        220 * face.height() / face.width(),
+        imageops::FilterType::Triangle,
+    );
     imageops::overlay(&mut card, &portrait, 60, 160);
     encode(&card, ImageFormat::Jpeg)
 }
 
 fn blank_png() -> Vec<u8> {
-    encode(&RgbImage::from_pixel(320, 240, Rgb([128, 128, 128])), ImageFormat::Png)
+    encode(
+        &RgbImage::from_pixel(320, 240, Rgb([128, 128, 128])),
+        ImageFormat::Png,
+    )
 }
 
 #[test]
@@ -117,7 +139,10 @@ fn info_exact_match_scores_one_with_the_hosted_shape() {
     let v = call(engine_with_store(), Operation::Info, body);
     assert_eq!(v["error"], 0);
     assert_eq!(v["message"], "Successfully");
-    assert_eq!(keys(&v["data"]), ["idNumber", "incorrectFields", "precheck", "score"]);
+    assert_eq!(
+        keys(&v["data"]),
+        ["idNumber", "incorrectFields", "precheck", "score"]
+    );
     assert_eq!(v["data"]["idNumber"], TOM_ID);
     assert_eq!(v["data"]["score"], 1);
     assert_eq!(v["data"]["incorrectFields"], json!([]));
@@ -125,7 +150,8 @@ fn info_exact_match_scores_one_with_the_hosted_shape() {
 
 #[test]
 fn info_reports_incorrect_fields_by_request_name() {
-    let body = json!({"idNumber": TOM_ID, "lastNameEn": "Hanks", "dob": "1956-07-10", "gender": "F"});
+    let body =
+        json!({"idNumber": TOM_ID, "lastNameEn": "Hanks", "dob": "1956-07-10", "gender": "F"});
     let v = call(engine_with_store(), Operation::Info, body);
     assert_eq!(v["error"], 0);
     assert_eq!(v["data"]["incorrectFields"], json!(["gender", "dob"]));
@@ -135,16 +161,27 @@ fn info_reports_incorrect_fields_by_request_name() {
 
 #[test]
 fn info_unknown_id_is_400_like_the_hosted_service() {
-    let v = call(engine_with_store(), Operation::Info, json!({"idNumber": "999999999"}));
+    let v = call(
+        engine_with_store(),
+        Operation::Info,
+        json!({"idNumber": "999999999"}),
+    );
     assert_eq!(v["error"], 400);
     assert_eq!(v["message"], "Id card not exists in the system");
 }
 
 #[test]
 fn info_without_any_reference_source_is_503_with_reason() {
-    let v = call(engine_without_store(), Operation::Info, json!({"idNumber": TOM_ID}));
+    let v = call(
+        engine_without_store(),
+        Operation::Info,
+        json!({"idNumber": TOM_ID}),
+    );
     assert_eq!(v["error"], 503);
-    assert!(v["data"]["precheck"]["reason"].as_str().unwrap().contains("reference"));
+    assert!(v["data"]["precheck"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("reference"));
 }
 
 #[test]
@@ -162,7 +199,10 @@ fn info_face_same_person_matches_the_reference_photo() {
     let v = call(engine_with_store(), Operation::InfoFace, body);
     assert_eq!(v["error"], 0, "{v}");
     assert_eq!(keys(&v["data"]), ["faceMoiScore", "precheck", "userInfo"]);
-    assert_eq!(keys(&v["data"]["userInfo"]), ["idNumber", "incorrectFields", "score"]);
+    assert_eq!(
+        keys(&v["data"]["userInfo"]),
+        ["idNumber", "incorrectFields", "score"]
+    );
     let score = v["data"]["faceMoiScore"].as_f64().unwrap();
     assert!(score >= 0.5, "same person scored {score}");
     assert_eq!(v["data"]["precheck"]["faceMoi"]["is_match"], true);
@@ -184,7 +224,10 @@ fn info_face_without_a_face_is_500() {
     let body = json!({"userInfo": {"idNumber": TOM_ID}, "faceImg": b64(&blank_png())});
     let v = call(engine_with_store(), Operation::InfoFace, body);
     assert_eq!(v["error"], 500);
-    assert_eq!(v["message"], "Problem with facial recognition from requested image/video");
+    assert_eq!(
+        v["message"],
+        "Problem with facial recognition from requested image/video"
+    );
 }
 
 #[test]
@@ -197,7 +240,8 @@ fn info_face_bad_base64_is_505_naming_the_field() {
 
 #[test]
 fn info_face_undecodable_image_is_505() {
-    let body = json!({"userInfo": {"idNumber": TOM_ID}, "faceImg": b64(b"\x89PNG\r\n\x1a\n truncated")});
+    let body =
+        json!({"userInfo": {"idNumber": TOM_ID}, "faceImg": b64(b"\x89PNG\r\n\x1a\n truncated")});
     let v = call(engine_with_store(), Operation::InfoFace, body);
     assert_eq!(v["error"], 505);
     assert_eq!(v["data"]["precheck"]["field"], "faceImg");
@@ -213,8 +257,14 @@ fn info_face_idcard_compares_selfie_with_card_portrait_and_reference() {
     });
     let v = call(engine_with_store(), Operation::InfoFaceIdCard, body);
     assert_eq!(v["error"], 0, "{v}");
-    assert_eq!(keys(&v["data"]), ["faceDocumentScore", "faceMoiScore", "precheck", "userInfo"]);
-    assert!(v["data"]["faceDocumentScore"].as_f64().unwrap() >= 0.5, "{v}");
+    assert_eq!(
+        keys(&v["data"]),
+        ["faceDocumentScore", "faceMoiScore", "precheck", "userInfo"]
+    );
+    assert!(
+        v["data"]["faceDocumentScore"].as_f64().unwrap() >= 0.5,
+        "{v}"
+    );
     assert!(v["data"]["faceMoiScore"].as_f64().unwrap() >= 0.5, "{v}");
     assert_eq!(v["data"]["userInfo"]["score"], 1);
 }
@@ -229,7 +279,10 @@ fn info_face_idcard_card_of_someone_else_scores_low() {
     });
     let v = call(engine_with_store(), Operation::InfoFaceIdCard, body);
     assert_eq!(v["error"], 0, "{v}");
-    assert!(v["data"]["faceDocumentScore"].as_f64().unwrap() < 0.5, "{v}");
+    assert!(
+        v["data"]["faceDocumentScore"].as_f64().unwrap() < 0.5,
+        "{v}"
+    );
 }
 
 #[test]
@@ -241,7 +294,10 @@ fn info_face_idcard_without_face_on_card_is_501() {
     });
     let v = call(engine_with_store(), Operation::InfoFaceIdCard, body);
     assert_eq!(v["error"], 501);
-    assert_eq!(v["message"], "Problem detecting face from submitted Idcard Image");
+    assert_eq!(
+        v["message"],
+        "Problem detecting face from submitted Idcard Image"
+    );
 }
 
 #[test]

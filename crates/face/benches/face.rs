@@ -43,7 +43,13 @@ fn bench(c: &mut Criterion) {
         bch.iter(|| black_box(models.embed_aligned(black_box(&aligned)).expect("embed")))
     });
     c.bench_function("match_two_1280x960", |bch| {
-        bch.iter(|| black_box(models.compare_images(black_box(&a), black_box(&b)).expect("match")))
+        bch.iter(|| {
+            black_box(
+                models
+                    .compare_images(black_box(&a), black_box(&b))
+                    .expect("match"),
+            )
+        })
     });
     c.bench_function("detect_small_tiled_1280x960", |bch| {
         bch.iter(|| black_box(models.detect_small(black_box(&a)).expect("detect")))

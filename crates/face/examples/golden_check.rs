@@ -29,7 +29,10 @@ struct Item {
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 fn main() {
@@ -70,10 +73,21 @@ fn main() {
         };
         let raw = a.detection.bbox;
         let sq = a.square_box;
-        let d_box = max_diff(&[raw.x1, raw.y1, raw.x2, raw.y2], &it.fr_detect_raw_box_bgr_jsnms[..4])
-            .max(max_diff(&[sq.x1, sq.y1, sq.x2, sq.y2], &it.fr_detect_js_square_box[..4]));
+        let d_box = max_diff(
+            &[raw.x1, raw.y1, raw.x2, raw.y2],
+            &it.fr_detect_raw_box_bgr_jsnms[..4],
+        )
+        .max(max_diff(
+            &[sq.x1, sq.y1, sq.x2, sq.y2],
+            &it.fr_detect_js_square_box[..4],
+        ));
         let lm: Vec<f32> = a.landmarks.points().iter().flatten().copied().collect();
-        let glm: Vec<f32> = it.landmarks68_sdkcrop_truegray.iter().flatten().copied().collect();
+        let glm: Vec<f32> = it
+            .landmarks68_sdkcrop_truegray
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
         let d_lm = max_diff(&lm, &glm);
         let cos: f32 = a
             .embedding
@@ -85,7 +99,10 @@ fn main() {
         let live = a.anti_spoof.expect("anti-spoof");
         let d_live = max_diff(&[live.live, live.print, live.other], &it.liveness);
         let pose = a.head_pose.expect("pose");
-        let d_pose = max_diff(&[pose.yaw, pose.pitch, pose.roll], &it.pose_margin0_rgb_yaw_pitch_roll);
+        let d_pose = max_diff(
+            &[pose.yaw, pose.pitch, pose.roll],
+            &it.pose_margin0_rgb_yaw_pitch_roll,
+        );
         let eyes = a.eyes.expect("eyes");
         let d_eye = max_diff(
             &[

@@ -99,7 +99,13 @@ pub fn umeyama(src: &[[f32; 2]], dst: &[[f32; 2]]) -> Option<Affine2> {
     }
     let (c, s) = (a[0] + a[3], a[2] - a[1]);
     let norm = (c * c + s * s).sqrt();
-    if !(norm > 0.0) || !(var > 0.0) || !norm.is_finite() || !var.is_finite() {
+    if norm.is_nan()
+        || norm <= 0.0
+        || var.is_nan()
+        || var <= 0.0
+        || !norm.is_finite()
+        || !var.is_finite()
+    {
         return None;
     }
     let scale = norm / var;
@@ -156,7 +162,12 @@ pub fn warp_affine(img: &RgbImage, m: &Affine2, width: u32, height: u32) -> RgbI
             if x0 < -1 || y0 < -1 || x0 >= iw || y0 >= ih {
                 continue;
             }
-            let (p00, p01, p10, p11) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
+            let (p00, p01, p10, p11) = (
+                px(x0, y0),
+                px(x0 + 1, y0),
+                px(x0, y0 + 1),
+                px(x0 + 1, y0 + 1),
+            );
             for c in 0..3 {
                 let top = p00[c] + fx * (p01[c] - p00[c]);
                 let bot = p10[c] + fx * (p11[c] - p10[c]);

@@ -50,8 +50,16 @@ pub struct AntiSpoof {
 
 /// `js_scaled_crop` of the reference: the `int()` box `(x, y, bw, bh)`
 /// scaled and shifted inside the image.
-pub(crate) fn scaled_crop(x: f64, y: f64, bw: f64, bh: f64, scale: f64, width: u32, height: u32) -> Option<Rect> {
-    if !(bw > 0.0) || !(bh > 0.0) {
+pub(crate) fn scaled_crop(
+    x: f64,
+    y: f64,
+    bw: f64,
+    bh: f64,
+    scale: f64,
+    width: u32,
+    height: u32,
+) -> Option<Rect> {
+    if bw.is_nan() || bw <= 0.0 || bh.is_nan() || bh <= 0.0 {
         return None;
     }
     let (w1, h1) = (f64::from(width) - 1.0, f64::from(height) - 1.0);

@@ -81,12 +81,18 @@ pub struct MatchResult {
     pub is_match: bool,
 }
 
-const ANCHORS: [(f32, f32); 5] = [(0.0, 0.0), (0.24, 0.40), (0.31, 0.50), (0.50, 0.80), (0.80, 1.0)];
+const ANCHORS: [(f32, f32); 5] = [
+    (0.0, 0.0),
+    (0.24, 0.40),
+    (0.31, 0.50),
+    (0.50, 0.80),
+    (0.80, 1.0),
+];
 
 /// Maps a cosine similarity to a score in `[0, 1]` (see the module docs
 /// for the anchor table). Monotone non-decreasing; NaN maps to 0.
 pub fn cosine_to_score(cosine: f32) -> f32 {
-    if !(cosine > ANCHORS[0].0) {
+    if cosine.is_nan() || cosine <= ANCHORS[0].0 {
         return 0.0;
     }
     for w in ANCHORS.windows(2) {

@@ -141,9 +141,10 @@ impl DetectorConfig {
 }
 
 impl Default for DetectorConfig {
-    /// Threshold 0.65 with score-ordered IoU NMS 0.3: on the 78-image
-    /// evaluation set it verifies as well as the JS NMS, and it keeps the
-    /// best-scoring box of each face (see the crate docs for the numbers).
+    /// Threshold 0.65 with score-ordered IoU NMS 0.3 (Ultra-Light's own
+    /// suppression; keeps the best-scoring box of each face). On the 78
+    /// images of the dev pairs it verifies as well as the JS NMS of the
+    /// reference (AUC 1.0000, TAR 100 % at FAR 0.1 %; see the crate docs).
     fn default() -> Self {
         Self {
             score_threshold: 0.65,
@@ -340,12 +341,7 @@ pub(crate) fn tiles(w: u32, h: u32, tile_w: u32, tile_h: u32, overlap: f32) -> V
     let mut out = Vec::new();
     for y in starts(h, th, overlap) {
         for x in starts(w, tw, overlap) {
-            out.push(Rect {
-                x,
-                y,
-                w: tw,
-                h: th,
-            });
+            out.push(Rect { x, y, w: tw, h: th });
         }
     }
     out
@@ -459,7 +455,10 @@ mod tests {
             },
             score: s,
         };
-        let m = merge(vec![det(0.0, 0.8), det(1.0, 0.9)], vec![det(0.5, 1.0), det(50.0, 0.7)]);
+        let m = merge(
+            vec![det(0.0, 0.8), det(1.0, 0.9)],
+            vec![det(0.5, 1.0), det(50.0, 0.7)],
+        );
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].score, 0.9);
         assert_eq!(m[1].bbox.x1, 50.0);

@@ -29,7 +29,7 @@ impl Embedding {
             return None;
         }
         let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if !(norm > 0.0) || !norm.is_finite() {
+        if norm.is_nan() || norm <= 0.0 || !norm.is_finite() {
             return None;
         }
         values.iter_mut().for_each(|v| *v /= norm);
@@ -57,9 +57,8 @@ impl TryFrom<Vec<f32>> for Embedding {
     type Error = String;
     /// Accepts any non-zero finite 512-d vector and normalises it.
     fn try_from(v: Vec<f32>) -> Result<Self, String> {
-        Self::from_raw(v).ok_or_else(|| {
-            "an embedding needs 512 finite values with a non-zero norm".to_string()
-        })
+        Self::from_raw(v)
+            .ok_or_else(|| "an embedding needs 512 finite values with a non-zero norm".to_string())
     }
 }
 
@@ -102,7 +101,12 @@ pub(crate) fn raw_embedding(
         )));
     }
     let input = feature_input(face, flip);
-    let [out] = runner::run(session, &input, [1, 3, 112, 112], [("output", EMBEDDING_DIM)])?;
+    let [out] = runner::run(
+        session,
+        &input,
+        [1, 3, 112, 112],
+        [("output", EMBEDDING_DIM)],
+    )?;
     Ok(out)
 }
 

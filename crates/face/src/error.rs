@@ -37,7 +37,7 @@ pub enum FaceError {
     /// The detector found no face (after the small-face pass, if it ran).
     #[error("no face found in the image")]
     NoFace,
-    /// The bytes are not an image in a supported format (PNG, JPEG), or
+    /// The bytes are not an image in a supported format (PNG, JPEG, WebP), or
     /// the image is corrupt or truncated.
     #[error("cannot decode the image: {0}")]
     Decode(String),

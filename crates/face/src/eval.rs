@@ -8,6 +8,7 @@
 //! the point where `|FNR − FPR|` is smallest, AUC is Mann-Whitney with ties
 //! counted ½.
 
+use crate::detect::BBox;
 use crate::embed::Embedding;
 use crate::error::FaceError;
 use crate::image_io::{load_image, DecodeLimits};
@@ -160,21 +161,27 @@ pub fn verification_metrics(pairs: &[(f64, bool)]) -> Option<VerificationMetrics
 }
 
 /// The cross-quality degradation of FACE_MODELS.md §5: a probe that looks
-/// like an ID-card portrait.
+/// like an ID-card portrait (≈ 80×108 px around a 48 px face, JPEG q40).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CrossQuality {
-    /// Height of the largest face's detector box after shrinking, pixels.
+    /// Height of the face's detector box after shrinking, pixels.
     pub face_height: f32,
     /// JPEG quality of the re-encode (1-100).
     pub jpeg_quality: u8,
+    /// Crop a 3:4 portrait this many face-box heights high around the face
+    /// before shrinking (clipped to the image); `None` shrinks the whole
+    /// image.
+    pub portrait_height: Option<f32>,
 }
 
 impl Default for CrossQuality {
-    /// 48 px face box, JPEG quality 40.
+    /// 48 px face box in a portrait 2.25 face heights high (≈ 80×108 px),
+    /// JPEG quality 40.
     fn default() -> Self {
         Self {
             face_height: 48.0,
             jpeg_quality: 40,
+            portrait_height: Some(2.25),
         }
     }
 }
@@ -190,30 +197,54 @@ pub fn jpeg_roundtrip(img: &RgbImage, quality: u8) -> Result<RgbImage, FaceError
     Ok(dec.into_rgb8())
 }
 
-/// Shrinks `img` (pixel-area averaging) so that the largest detected face
-/// box is `cq.face_height` pixels high, then JPEG re-encodes it. Images
-/// whose face is already that small are only re-encoded.
-pub fn degrade_cross_quality(
-    models: &FaceModels,
-    img: &RgbImage,
-    cq: &CrossQuality,
-) -> Result<RgbImage, FaceError> {
-    let faces = models.detect(img)?;
-    let face = faces.first().ok_or(FaceError::NoFace)?;
-    let h = face.bbox.height();
+/// Shrinks `img` (pixel-area averaging) so that the face box `face` is
+/// `cq.face_height` pixels high, after cropping the portrait around it if
+/// `cq.portrait_height` says so, then JPEG re-encodes it. A face already
+/// that small is only cropped and re-encoded.
+pub fn degrade_face(img: &RgbImage, face: &BBox, cq: &CrossQuality) -> Result<RgbImage, FaceError> {
+    let h = face.height();
+    if h.is_nan() || h <= 0.0 || img.width() == 0 || img.height() == 0 {
+        return Err(FaceError::InvalidInput("empty face box or image".into()));
+    }
+    let cropped;
+    let src = match cq.portrait_height {
+        Some(k) if k > 0.0 => {
+            let (cx, cy) = face.center();
+            let (ph, pw) = (k * h, 0.75 * k * h);
+            let x0 = (cx - pw / 2.0).floor().clamp(0.0, img.width() as f32 - 1.0) as u32;
+            let y0 = (cy - ph / 2.0)
+                .floor()
+                .clamp(0.0, img.height() as f32 - 1.0) as u32;
+            let x1 = ((cx + pw / 2.0).ceil().max(0.0) as u32).clamp(x0 + 1, img.width());
+            let y1 = ((cy + ph / 2.0).ceil().max(0.0) as u32).clamp(y0 + 1, img.height());
+            cropped = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+            &cropped
+        }
+        _ => img,
+    };
     let scale = if h > cq.face_height {
         f64::from(cq.face_height / h)
     } else {
         1.0
     };
-    let w = ((f64::from(img.width()) * scale).round() as u32).max(1);
-    let hh = ((f64::from(img.height()) * scale).round() as u32).max(1);
+    let w = ((f64::from(src.width()) * scale).round() as u32).max(1);
+    let hh = ((f64::from(src.height()) * scale).round() as u32).max(1);
     let small = if scale < 1.0 {
-        resize_area(img, w, hh)
+        resize_area(src, w, hh)
     } else {
-        img.clone()
+        src.clone()
     };
     jpeg_roundtrip(&small, cq.jpeg_quality)
+}
+
+/// [`degrade_face`] on the face [`FaceModels::analyze`] chooses.
+pub fn degrade_cross_quality(
+    models: &FaceModels,
+    img: &RgbImage,
+    cq: &CrossQuality,
+) -> Result<RgbImage, FaceError> {
+    let face = models.analyze(img)?.detection.bbox;
+    degrade_face(img, &face, cq)
 }
 
 /// Fraction of genuine pairs accepted and of impostor pairs accepted at
@@ -229,7 +260,13 @@ pub fn rates_at(pairs: &[(f64, bool)], threshold: f64) -> (f64, f64) {
             ia += usize::from(s >= threshold);
         }
     }
-    let frac = |a: usize, n: usize| if n == 0 { f64::NAN } else { a as f64 / n as f64 };
+    let frac = |a: usize, n: usize| {
+        if n == 0 {
+            f64::NAN
+        } else {
+            a as f64 / n as f64
+        }
+    };
     (frac(ga, g), frac(ia, i))
 }
 
@@ -247,13 +284,14 @@ pub struct LabeledPair {
 
 fn parse_label(s: &str) -> Option<bool> {
     match s.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "same" => Some(true),
-        "0" | "false" | "no" | "different" => Some(false),
+        "1" | "true" | "yes" => Some(true),
+        "0" | "false" | "no" => Some(false),
         _ => None,
     }
 }
 
-/// Parses a pairs file `img_a,img_b,same` (`same` = 1/0, true/false). A
+/// Parses a pairs file `img_a,img_b,same` (`same` = 1/0, true/false,
+/// yes/no). A
 /// first line whose third field is not a label is taken as the header;
 /// blank lines and lines starting with `#` are skipped. A malformed line is
 /// an [`FaceError::InvalidInput`] naming its line number.
@@ -372,7 +410,9 @@ fn analyse_image(
     opts: &PairEvalOptions,
 ) -> ImageResult {
     if !safe_relative(name) {
-        let e = Err(format!("not a relative path inside the image folder: {name}"));
+        let e = Err(format!(
+            "not a relative path inside the image folder: {name}"
+        ));
         return (e.clone(), opts.cross_quality.map(|_| e));
     }
     let img = match load_image(&dir.join(name), &opts.limits) {
@@ -382,14 +422,15 @@ fn analyse_image(
             return (e.clone(), opts.cross_quality.map(|_| e));
         }
     };
-    let clean = models.analyze(&img).map(|a| a.embedding).map_err(|e| e.to_string());
-    let probe = opts.cross_quality.map(|cq| {
-        degrade_cross_quality(models, &img, &cq)
+    let clean = models.analyze(&img);
+    let probe = opts.cross_quality.map(|cq| match &clean {
+        Ok(a) => degrade_face(&img, &a.detection.bbox, &cq)
             .and_then(|p| models.analyze(&p))
             .map(|a| a.embedding)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
     });
-    (clean, probe)
+    (clean.map(|a| a.embedding).map_err(|e| e.to_string()), probe)
 }
 
 /// Scores every pair: each distinct image is decoded and analysed once
@@ -437,7 +478,10 @@ pub fn evaluate_pairs(
     });
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     let missing = || (Err("not analysed".to_string()), None);
-    let results: Vec<ImageResult> = results.into_iter().map(|r| r.unwrap_or_else(missing)).collect();
+    let results: Vec<ImageResult> = results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(missing))
+        .collect();
 
     let mut failed_images = Vec::new();
     for (name, (clean, probe)) in names.iter().zip(&results) {
@@ -457,13 +501,12 @@ pub fn evaluate_pairs(
     }
     let mut scores = Vec::new();
     let mut failed_comparisons = 0;
-    let mut score = |x: Option<&Result<Embedding, String>>, y: Option<&Result<Embedding, String>>| {
-        match (x, y) {
-            (Some(Ok(x)), Some(Ok(y))) => f64::from(x.cosine(y)),
-            _ => {
-                failed_comparisons += 1;
-                -1.0
-            }
+    let mut score = |x: Option<&Result<Embedding, String>>,
+                     y: Option<&Result<Embedding, String>>| match (x, y) {
+        (Some(Ok(x)), Some(Ok(y))) => f64::from(x.cosine(y)),
+        _ => {
+            failed_comparisons += 1;
+            -1.0
         }
     };
     for p in pairs {
@@ -558,13 +601,22 @@ mod tests {
 
     #[test]
     fn pairs_csv_header_labels_and_errors() {
-        let p = parse_pairs_csv("img_a,img_b,same\na.jpg, b.jpg ,1\n\n# note\nc.jpg,d.jpg,0\n").unwrap();
+        let p = parse_pairs_csv("img_a,img_b,same\na.jpg, b.jpg ,1\n\n# note\nc.jpg,d.jpg,0\n")
+            .unwrap();
         assert_eq!(p.len(), 2);
-        assert_eq!((p[0].a.as_str(), p[0].b.as_str(), p[0].same), ("a.jpg", "b.jpg", true));
+        assert_eq!(
+            (p[0].a.as_str(), p[0].b.as_str(), p[0].same),
+            ("a.jpg", "b.jpg", true)
+        );
         assert!(!p[1].same);
         // No header.
         assert_eq!(parse_pairs_csv("a,b,true").unwrap().len(), 1);
-        for bad in ["h,h,h\na,b,2", "h,h,h\na,b", "h,h,h\n,b,1", "h,h,h\na,b,1,extra"] {
+        for bad in [
+            "h,h,h\na,b,2",
+            "h,h,h\na,b",
+            "h,h,h\n,b,1",
+            "h,h,h\na,b,1,extra",
+        ] {
             match parse_pairs_csv(bad) {
                 Err(FaceError::InvalidInput(m)) => assert!(m.contains("line 2"), "{m}"),
                 other => panic!("{bad}: {other:?}"),
@@ -587,6 +639,46 @@ mod tests {
         assert!(!safe_relative("../a.jpg"));
         assert!(!safe_relative("/etc/passwd"));
         assert!(!safe_relative(""));
+    }
+
+    #[test]
+    fn degrade_crops_a_portrait_and_shrinks_the_face() {
+        let img = RgbImage::from_fn(1000, 800, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let face = BBox {
+            x1: 400.0,
+            y1: 300.0,
+            x2: 560.0,
+            y2: 500.0,
+        };
+        let cq = CrossQuality::default();
+        let p = degrade_face(&img, &face, &cq).unwrap();
+        // 450 x 337.5 portrait scaled by 48/200.
+        assert_eq!(p.dimensions(), (81, 108));
+        let whole = CrossQuality {
+            portrait_height: None,
+            ..cq
+        };
+        assert_eq!(
+            degrade_face(&img, &face, &whole).unwrap().dimensions(),
+            (240, 192)
+        );
+        // Near the border the crop is clipped, never out of bounds.
+        let corner = BBox {
+            x1: -20.0,
+            y1: 700.0,
+            x2: 60.0,
+            y2: 820.0,
+        };
+        let c = degrade_face(&img, &corner, &cq).unwrap();
+        assert!(c.width() >= 1 && c.height() >= 1);
+        let empty = BBox {
+            y2: 700.0,
+            ..corner
+        };
+        assert!(matches!(
+            degrade_face(&img, &empty, &cq),
+            Err(FaceError::InvalidInput(_))
+        ));
     }
 
     #[test]

@@ -53,13 +53,22 @@ impl EyeState {
     /// True when every measured eye has p(closed) > `threshold` (0.5 = the
     /// model's argmax) and at least one was measured.
     pub fn closed(&self, threshold: f32) -> bool {
-        let v: Vec<f32> = [self.left_closed, self.right_closed].into_iter().flatten().collect();
+        let v: Vec<f32> = [self.left_closed, self.right_closed]
+            .into_iter()
+            .flatten()
+            .collect();
         !v.is_empty() && v.iter().all(|&p| p > threshold)
     }
 }
 
 /// The square crop of one eye (`lids`: 4 lid points; `corners`: 2 corners).
-fn eye_crop(lm: &[[i64; 2]], lids: [usize; 4], corners: [usize; 2], width: u32, height: u32) -> Option<Rect> {
+fn eye_crop(
+    lm: &[[i64; 2]],
+    lids: [usize; 4],
+    corners: [usize; 2],
+    width: u32,
+    height: u32,
+) -> Option<Rect> {
     let (w, h) = (i64::from(width), i64::from(height));
     let sx: i64 = lids.iter().map(|&i| lm[i][0]).sum();
     let sy: i64 = lids.iter().map(|&i| lm[i][1]).sum();

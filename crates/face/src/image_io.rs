@@ -59,7 +59,7 @@ fn decode_err(e: impl std::fmt::Display) -> FaceError {
     FaceError::Decode(e.to_string())
 }
 
-/// Decodes a PNG or JPEG (the format is sniffed from the content) to RGB,
+/// Decodes a PNG, JPEG or WebP (the format is sniffed from the content) to RGB,
 /// honouring the EXIF orientation.
 ///
 /// The byte count, the stored dimensions and the dimensions after EXIF
@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn garbage_and_empty_are_decode_errors() {
         let limits = DecodeLimits::default();
-        assert!(matches!(decode_image(b"", &limits), Err(FaceError::Decode(_))));
+        assert!(matches!(
+            decode_image(b"", &limits),
+            Err(FaceError::Decode(_))
+        ));
         assert!(matches!(
             decode_image(b"hello, this is not an image at all", &limits),
             Err(FaceError::Decode(_))

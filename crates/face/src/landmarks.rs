@@ -92,7 +92,7 @@ pub(crate) fn sdk_crop(bbox: &crate::BBox, width: u32, height: u32) -> Option<Re
     let (bx1, by1) = (f64::from(bbox.x1), f64::from(bbox.y1));
     let (bx2, by2) = (f64::from(bbox.x2), f64::from(bbox.y2));
     let area = (bx2 - bx1) * (by2 - by1);
-    if !(area > 0.0) || !area.is_finite() {
+    if area.is_nan() || area <= 0.0 || !area.is_finite() {
         return None;
     }
     let sz = area.sqrt();

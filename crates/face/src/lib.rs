@@ -25,6 +25,29 @@
 //! Frames are [`image::RgbImage`]. All models run on single-threaded ONNX
 //! Runtime sessions; [`FaceModels`] is `Send + Sync` and meant to be shared
 //! through an `Arc`.
+//!
+//! # Measurements
+//!
+//! Verification on the dev pairs (`kyc eval face`, 78 images, 3003 pairs,
+//! 154 genuine; release build):
+//!
+//! | | AUC | EER | TAR @ FAR 1 % | TAR @ FAR 0.1 % |
+//! |---|---|---|---|---|
+//! | clean | 1.0000 | 0.00 % | 100 % | 100 % |
+//! | `--cross-quality` (6006 comparisons) | 0.9970 | 2.93 % | 94.8 % | 87.0 % |
+//! | Python reference, same cross-quality | 0.9963 | 3.22 % | 93.8 % | 86.7 % |
+//!
+//! Cross-quality = a 3:4 portrait around the face, shrunk to a 48 px face
+//! box, JPEG quality 40, scored against the other original in both
+//! directions ([`eval::CrossQuality`]).
+//!
+//! Small faces ([`SmallFaceMode`]): an ID portrait on a card in a 1280×960
+//! photo (`examples/small_faces.rs`, 74 single-face eval images) is found
+//! by the whole-frame pass 0 % of the time up to a 40 px face box (58 % at
+//! 48 px, 97 % at 64 px) and by the tiled pass 95 % at 20 px and 100 % from
+//! 24 px; its embedding then matches the original (cosine ≥ 0.31) 82 % at
+//! 20 px, 99 % at 24 px, 100 % from 28 px. The tiled pass costs ≈ 16
+//! detector runs (≈ 100 ms on a loaded 2-core machine vs ≈ 6 ms).
 
 pub mod align;
 mod antispoof;

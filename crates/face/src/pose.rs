@@ -62,7 +62,12 @@ pub struct HeadPose {
 
 /// The crop rectangle `(x, y, w, h)` (may extend past the image) for a
 /// detection: `int()` of the square box, widened by `margin` per side.
-pub(crate) fn pose_crop(det: &Detection, width: u32, height: u32, margin: f32) -> Option<(i64, i64, u32, u32)> {
+pub(crate) fn pose_crop(
+    det: &Detection,
+    width: u32,
+    height: u32,
+    margin: f32,
+) -> Option<(i64, i64, u32, u32)> {
     let sq = det.square_box(width, height);
     let (x1, y1, x2, y2) = (
         f64::from(sq.x1).trunc(),
@@ -124,7 +129,11 @@ pub(crate) fn head_pose(
 /// Expectation and standard deviation (degrees) of the bin distribution.
 fn decode(logits: &[f32]) -> (f32, f32) {
     let p = runner::softmax(logits);
-    let mu: f64 = p.iter().enumerate().map(|(i, &v)| v as f64 * i as f64).sum();
+    let mu: f64 = p
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| v as f64 * i as f64)
+        .sum();
     let var: f64 = p
         .iter()
         .enumerate()

@@ -67,19 +67,46 @@ fn detections_match_the_reference() {
     let m = reference_models();
     for g in golden().images {
         let img = fixture(&g.file);
-        assert_eq!((img.width(), img.height()), (g.width, g.height), "{}", g.file);
-        let js = m.detect_with(&img, &DetectorConfig::reference(), &OFF).unwrap();
+        assert_eq!(
+            (img.width(), img.height()),
+            (g.width, g.height),
+            "{}",
+            g.file
+        );
+        let js = m
+            .detect_with(&img, &DetectorConfig::reference(), &OFF)
+            .unwrap();
         assert_eq!(js.len(), g.faces_js_nms.len(), "{}: JS NMS count", g.file);
         for f in &g.faces_js_nms {
             let (d, diff) = nearest(&js, &f.raw_box);
-            println!("{} js box diff {diff:.3} score {:.3} vs {}", g.file, d.score, f.raw_box[4]);
-            assert!(diff <= 1.0, "{}: raw box {:?} vs {:?}", g.file, d.bbox, f.raw_box);
+            println!(
+                "{} js box diff {diff:.3} score {:.3} vs {}",
+                g.file, d.score, f.raw_box[4]
+            );
+            assert!(
+                diff <= 1.0,
+                "{}: raw box {:?} vs {:?}",
+                g.file,
+                d.bbox,
+                f.raw_box
+            );
             assert!((d.score - f.raw_box[4]).abs() < 0.01);
             let sq = d.square_box(img.width(), img.height());
-            assert!(box_diff(&sq, &f.square_box) <= 1.0, "{}: square box", g.file);
+            assert!(
+                box_diff(&sq, &f.square_box) <= 1.0,
+                "{}: square box",
+                g.file
+            );
         }
-        let iou = m.detect_with(&img, &DetectorConfig::default(), &OFF).unwrap();
-        assert_eq!(iou.len(), g.raw_boxes_iou_nms.len(), "{}: IoU NMS count", g.file);
+        let iou = m
+            .detect_with(&img, &DetectorConfig::default(), &OFF)
+            .unwrap();
+        assert_eq!(
+            iou.len(),
+            g.raw_boxes_iou_nms.len(),
+            "{}: IoU NMS count",
+            g.file
+        );
         for b in &g.raw_boxes_iou_nms {
             let (_, diff) = nearest(&iou, b);
             println!("{} iou box diff {diff:.3}", g.file);
@@ -93,7 +120,9 @@ fn per_face_outputs_match_the_reference() {
     let m = reference_models();
     for g in golden().images {
         let img = fixture(&g.file);
-        let dets = m.detect_with(&img, &DetectorConfig::reference(), &OFF).unwrap();
+        let dets = m
+            .detect_with(&img, &DetectorConfig::reference(), &OFF)
+            .unwrap();
         for f in &g.faces_js_nms {
             let (d, _) = nearest(&dets, &f.raw_box);
             let lm = m.landmarks(&img, d).unwrap();
@@ -104,11 +133,17 @@ fn per_face_outputs_match_the_reference() {
             let gfive: Vec<f32> = f.five.iter().flatten().copied().collect();
             let five_diff = max_abs_diff(&five, &gfive);
             let e = m.embed(&img, &lm).unwrap();
-            let cos: f32 = e.as_slice().iter().zip(&f.embedding).map(|(a, b)| a * b).sum();
+            let cos: f32 = e
+                .as_slice()
+                .iter()
+                .zip(&f.embedding)
+                .map(|(a, b)| a * b)
+                .sum();
             let live = m.anti_spoof(&img, d, &AntiSpoofOptions::default()).unwrap();
             let live_diff = max_abs_diff(&[live.live, live.print, live.other], &f.liveness);
             let pose = m.head_pose(&img, d, &PoseOptions::default()).unwrap();
-            let pose_diff = max_abs_diff(&[pose.yaw, pose.pitch, pose.roll], &f.pose_yaw_pitch_roll);
+            let pose_diff =
+                max_abs_diff(&[pose.yaw, pose.pitch, pose.roll], &f.pose_yaw_pitch_roll);
             let eyes = m.eye_state(&img, &lm, &EyeOptions::default()).unwrap();
             let eye_diff = max_abs_diff(
                 &[eyes.left_closed.unwrap(), eyes.right_closed.unwrap()],
@@ -138,7 +173,13 @@ fn analyze_reproduces_recommended_on_single_faces() {
         let a = m.analyze(&img).unwrap();
         let f = &g.faces_js_nms[0];
         assert!(box_diff(&a.detection.bbox, &f.raw_box) <= 1.0);
-        let cos: f32 = a.embedding.as_slice().iter().zip(&f.embedding).map(|(a, b)| a * b).sum();
+        let cos: f32 = a
+            .embedding
+            .as_slice()
+            .iter()
+            .zip(&f.embedding)
+            .map(|(a, b)| a * b)
+            .sum();
         assert!(cos >= 0.99, "{}: {cos}", g.file);
         assert!(a.other_faces.is_empty());
     }

@@ -31,7 +31,9 @@
 //!    `down < nod_return_deg` within `nod_max_s`, and turns into a turn if `|Δs|` exceeds
 //!    the turn threshold.
 //! 4. A face missing for more than `max_gap_s` aborts the action in progress (shorter gaps are
-//!    bridged).
+//!    bridged), and no new action may start during the first `reentry_s` seconds after the
+//!    face comes back (a face entering the frame edge gives distorted landmarks: the
+//!    `syn_A_213_faceout` clip read a 0.12 s "nod" there).
 //! 5. Identical consecutive events less than `merge_s` apart are merged (double nods).
 //!
 //! # Score ([`score_events`])
@@ -97,7 +99,13 @@ impl Action {
     pub fn parse_list<S: AsRef<str>>(items: &[S]) -> Option<Vec<Action>> {
         items
             .iter()
-            .map(|s| s.as_ref().trim().parse::<u8>().ok().and_then(Action::from_code))
+            .map(|s| {
+                s.as_ref()
+                    .trim()
+                    .parse::<u8>()
+                    .ok()
+                    .and_then(Action::from_code)
+            })
             .collect()
     }
 }
@@ -153,6 +161,10 @@ pub struct ActionParams {
     pub nod_yaw_guard: f64,
     /// Longest bridged face gap; a longer one aborts the action in progress.
     pub max_gap_s: f64,
+    /// After a gap longer than `max_gap_s`, no action starts for this long (0.5 s, counted
+    /// from the first smoothed-valid frame, which precedes the face's return by half the
+    /// smoothing window).
+    pub reentry_s: f64,
     /// Identical consecutive events closer than this are merged.
     pub merge_s: f64,
 }
@@ -173,6 +185,7 @@ impl ActionParams {
             nod_max_s: 2.5,
             nod_yaw_guard: 15.0,
             max_gap_s: 0.6,
+            reentry_s: 0.5,
             merge_s: 1.0,
         }
     }
@@ -447,18 +460,27 @@ pub fn detect_actions(samples: &[PoseSample], mirrored: bool, p: &ActionParams) 
     let frontal: Vec<usize> = valid_idx
         .iter()
         .copied()
-        .filter(|&i| t[i] <= t0 + p.baseline_s && s_f[i].is_some_and(|v| v.abs() < BASELINE_MAX_ABS))
+        .filter(|&i| {
+            t[i] <= t0 + p.baseline_s && s_f[i].is_some_and(|v| v.abs() < BASELINE_MAX_ABS)
+        })
         .collect();
     det.frontal_start = frontal.len() >= 2;
-    let base_idx = if det.frontal_start { &frontal } else { &valid_idx };
-    let mut bs = median(&mut base_idx.iter().filter_map(|&i| s_f[i]).collect::<Vec<_>>()).unwrap_or(0.0);
-    let mut bp = median(&mut base_idx.iter().filter_map(|&i| p_f[i]).collect::<Vec<_>>()).unwrap_or(0.0);
+    let base_idx = if det.frontal_start {
+        &frontal
+    } else {
+        &valid_idx
+    };
+    let mut bs =
+        median(&mut base_idx.iter().filter_map(|&i| s_f[i]).collect::<Vec<_>>()).unwrap_or(0.0);
+    let mut bp =
+        median(&mut base_idx.iter().filter_map(|&i| p_f[i]).collect::<Vec<_>>()).unwrap_or(0.0);
 
     let mut events: Vec<ActionEvent> = Vec::new();
     let mut state = State::Neutral;
     let (mut st, mut peak, mut t_beyond) = (0.0f64, 0.0f64, 0.0f64);
     let mut n_beyond = 0usize;
     let mut last_t: Option<f64> = None;
+    let mut hold_until = f64::NEG_INFINITY;
     let turn_done = |t_beyond: f64, n_beyond: usize| {
         t_beyond >= p.turn_hold_s && n_beyond >= p.turn_min_samples
     };
@@ -489,9 +511,12 @@ pub fn detect_actions(samples: &[PoseSample], mirrored: bool, p: &ActionParams) 
         };
         // A gap without any frame in between (dropped frames) aborts the same way.
         if let Some(l) = last_t {
-            if ti - l > p.max_gap_s && state != State::Neutral {
-                state = State::Neutral;
-                det.aborted += 1;
+            if ti - l > p.max_gap_s {
+                if state != State::Neutral {
+                    state = State::Neutral;
+                    det.aborted += 1;
+                }
+                hold_until = ti + p.reentry_s;
             }
         }
         let dt = last_t.map_or(0.0, |l| (ti - l).min(MAX_DT_S));
@@ -505,7 +530,9 @@ pub fn detect_actions(samples: &[PoseSample], mirrored: bool, p: &ActionParams) 
                     bs += a * ds;
                     bp -= a * down;
                 }
-                if ds.abs() > p.turn_deg {
+                if ti < hold_until {
+                    // The face just came back: no new action yet.
+                } else if ds.abs() > p.turn_deg {
                     state = if ds > 0.0 { State::Left } else { State::Right };
                     (st, peak, t_beyond, n_beyond) = (ti, ds.abs(), 0.0, 1);
                 } else if down > p.nod_deg && ds.abs() < p.nod_yaw_guard {
@@ -695,6 +722,16 @@ pub enum FailureReason {
         /// Detected.
         detected: Vec<Action>,
     },
+    /// The tracked face does not keep one identity through the clip (embedding consistency).
+    IdentityChanged {
+        /// Lowest cosine between a sampled embedding and the best frame's embedding.
+        min_cosine: f64,
+    },
+    /// The passive anti-spoof model sees a presentation attack (median P(live) too low).
+    SpoofSuspected {
+        /// Median P(live) over the measured frames.
+        p_live: f64,
+    },
     /// The sequence matched but the score (weak actions, anti-spoof factor) is below the
     /// threshold.
     LowScore {
@@ -730,7 +767,10 @@ impl fmt::Display for FailureReason {
                 write!(f, "the video has too few frames per second ({fps:.1})")
             }
             FailureReason::NoFrontalStart => {
-                write!(f, "the video does not start with the face looking at the camera")
+                write!(
+                    f,
+                    "the video does not start with the face looking at the camera"
+                )
             }
             FailureReason::NoActionDetected => write!(f, "no head movement was detected"),
             FailureReason::MissingActions { expected, detected } => write!(
@@ -756,6 +796,14 @@ impl fmt::Display for FailureReason {
                 "the performed actions do not match the request: requested {}, detected {}",
                 codes(expected),
                 codes(detected)
+            ),
+            FailureReason::IdentityChanged { min_cosine } => write!(
+                f,
+                "the face does not stay the same person through the video (cosine {min_cosine:.2})"
+            ),
+            FailureReason::SpoofSuspected { p_live } => write!(
+                f,
+                "the face looks like a screen or print replay (P(live) {p_live:.2})"
             ),
             FailureReason::LowScore { score } => write!(
                 f,
@@ -846,6 +894,18 @@ pub struct LivenessResult {
     pub frontal_start: bool,
 }
 
+impl LivenessResult {
+    /// Records a failed anti-replay check: caps the score at [`POLICY_FAIL_CAP`], clears
+    /// `passed` and adds the reason (keeping `passed ⇔ score ≥ PASS_THRESHOLD`).
+    pub fn fail_with(&mut self, reason: FailureReason) {
+        self.score = self.score.min(POLICY_FAIL_CAP);
+        self.passed = false;
+        self.reasons
+            .retain(|r| !matches!(r, FailureReason::LowScore { .. }));
+        self.reasons.push(reason);
+    }
+}
+
 /// Longest time without a face: between consecutive face frames, and from the first frame
 /// to the first face / from the last face to the last frame. The whole span if no face.
 fn longest_gap_s(obs: &[(f64, bool)]) -> f64 {
@@ -904,7 +964,9 @@ pub fn evaluate(
     let presence: Vec<(f64, bool)> = samples.iter().map(|s| (s.t_ms, s.pose.is_some())).collect();
     let max_gap = longest_gap_s(&presence);
     let fps = match (obs.first(), obs.last()) {
-        (Some(a), Some(b)) if n > 1 && b.t_ms > a.t_ms => (n - 1) as f64 * 1000.0 / (b.t_ms - a.t_ms),
+        (Some(a), Some(b)) if n > 1 && b.t_ms > a.t_ms => {
+            (n - 1) as f64 * 1000.0 / (b.t_ms - a.t_ms)
+        }
         _ => 0.0,
     };
 
@@ -950,7 +1012,8 @@ pub fn evaluate(
             policy_fail = true;
         }
     }
-    if pol.require_frontal_start && !det.frontal_start && !samples.iter().all(|s| s.pose.is_none()) {
+    if pol.require_frontal_start && !det.frontal_start && !samples.iter().all(|s| s.pose.is_none())
+    {
         reasons.push(FailureReason::NoFrontalStart);
         policy_fail = true;
     }
@@ -1010,9 +1073,18 @@ mod tests {
     #[test]
     fn lcs_and_subsequence() {
         use Action::*;
-        assert_eq!(lcs(&[TurnRight, Nod, TurnLeft, Nod], &[TurnRight, TurnLeft, Nod]), 3);
+        assert_eq!(
+            lcs(
+                &[TurnRight, Nod, TurnLeft, Nod],
+                &[TurnRight, TurnLeft, Nod]
+            ),
+            3
+        );
         assert_eq!(lcs(&[], &[Nod]), 0);
-        assert!(is_subsequence(&[TurnRight, Nod], &[TurnRight, TurnLeft, Nod]));
+        assert!(is_subsequence(
+            &[TurnRight, Nod],
+            &[TurnRight, TurnLeft, Nod]
+        ));
         assert!(!is_subsequence(&[Nod, TurnRight], &[TurnRight, Nod]));
     }
 
@@ -1060,7 +1132,12 @@ mod tests {
         let expect = (0.5 + 0.5 * (0.5 + 0.5 * conf)) * (0.8 + 0.2 * 0.94);
         assert!((s - (expect * 1000.0).round() / 1000.0).abs() < 1e-9, "{s}");
         // Extra action: 0.45 * 3/3 * 3/4.
-        let evs = [ev(TurnRight, 30.0), ev(Nod, 10.0), ev(TurnLeft, 30.0), ev(Nod, 10.0)];
+        let evs = [
+            ev(TurnRight, 30.0),
+            ev(Nod, 10.0),
+            ev(TurnLeft, 30.0),
+            ev(Nod, 10.0),
+        ];
         let s = score_events(&evs, 1.0, &[TurnRight, TurnLeft, Nod], 0.0, None, &sp);
         assert!((s - 0.338).abs() < 1e-9, "{s}");
         // Wrong order [1,2,3] vs [2,1,3]: LCS 2 -> 0.45 * 2/3 = 0.3.
@@ -1085,7 +1162,13 @@ mod tests {
 
     #[test]
     fn longest_gap_counts_edges() {
-        let obs = [(0.0, false), (500.0, true), (1000.0, false), (3000.0, true), (3100.0, false)];
+        let obs = [
+            (0.0, false),
+            (500.0, true),
+            (1000.0, false),
+            (3000.0, true),
+            (3100.0, false),
+        ];
         assert!((longest_gap_s(&obs) - 2.5).abs() < 1e-9);
         assert!((longest_gap_s(&[(0.0, false), (1000.0, false)]) - 1.0).abs() < 1e-9);
         assert_eq!(longest_gap_s(&[]), 0.0);

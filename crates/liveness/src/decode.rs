@@ -20,12 +20,12 @@ use std::ops::ControlFlow;
 use std::ptr;
 use std::sync::Once;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::codec;
 use ffmpeg::ffi;
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling;
 use ffmpeg::util::frame;
+use ffmpeg_next as ffmpeg;
 use image::RgbImage;
 use serde::Serialize;
 
@@ -39,9 +39,7 @@ pub const TICK_TOLERANCE_MS: f64 = 1.0;
 pub const DEFAULT_FORMAT_WHITELIST: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,gif";
 
 /// Video codecs accepted unless [`DecodeOptions::allow_any_format`] is set.
-pub const DEFAULT_CODECS: &[&str] = &[
-    "h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "gif", "mjpeg",
-];
+pub const DEFAULT_CODECS: &[&str] = &["h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "gif", "mjpeg"];
 
 /// Size of the buffer FFmpeg reads the in-memory input through.
 const AVIO_BUFFER_SIZE: usize = 64 * 1024;
@@ -504,7 +502,8 @@ impl<'a> MemInput<'a> {
         }
         // SAFETY: `fmt` is an allocated context with a custom pb; a null url is allowed. On
         // failure avformat_open_input frees `fmt` (and sets it to null) but not our pb.
-        let ret = unsafe { ffi::avformat_open_input(&mut fmt, ptr::null(), ptr::null(), &mut opts) };
+        let ret =
+            unsafe { ffi::avformat_open_input(&mut fmt, ptr::null(), ptr::null(), &mut opts) };
         // SAFETY: the dictionary (possibly null, possibly with unconsumed entries) is ours.
         unsafe { ffi::av_dict_free(&mut opts) };
         if ret < 0 {
@@ -670,10 +669,18 @@ fn inspect(
         }
     }
     if w > limits.max_width {
-        return Err(too_large(LimitKind::Width, limits.max_width.into(), w.into()));
+        return Err(too_large(
+            LimitKind::Width,
+            limits.max_width.into(),
+            w.into(),
+        ));
     }
     if h > limits.max_height {
-        return Err(too_large(LimitKind::Height, limits.max_height.into(), h.into()));
+        return Err(too_large(
+            LimitKind::Height,
+            limits.max_height.into(),
+            h.into(),
+        ));
     }
     let stream_duration = if stream.duration() > 0 {
         Some(stream.duration() as f64 * time_base)
@@ -828,7 +835,11 @@ pub fn decode_frames(
     let mut video_packets = 0usize;
     let mut total_packets = 0usize;
     let packet_limit = opts.limits.max_frames.saturating_mul(2).saturating_add(64);
-    let total_packet_limit = opts.limits.max_frames.saturating_mul(64).saturating_add(4096);
+    let total_packet_limit = opts
+        .limits
+        .max_frames
+        .saturating_mul(64)
+        .saturating_add(4096);
     'demux: loop {
         match packet.read(input) {
             Ok(()) => {}
@@ -1024,10 +1035,18 @@ impl<'o> DecodeState<'o> {
         }
         let (w, h) = (self.frame.width(), self.frame.height());
         if w > limits.max_width {
-            return Err(too_large(LimitKind::Width, limits.max_width.into(), w.into()));
+            return Err(too_large(
+                LimitKind::Width,
+                limits.max_width.into(),
+                w.into(),
+            ));
         }
         if h > limits.max_height {
-            return Err(too_large(LimitKind::Height, limits.max_height.into(), h.into()));
+            return Err(too_large(
+                LimitKind::Height,
+                limits.max_height.into(),
+                h.into(),
+            ));
         }
         if w == 0 || h == 0 {
             self.info.corrupt_packets += 1;
@@ -1035,7 +1054,9 @@ impl<'o> DecodeState<'o> {
         }
 
         // Timestamp in stream time base; missing ones are extrapolated from the last one.
-        let interval_ts = (self.setup.frame_interval_s / self.setup.time_base).round().max(1.0) as i64;
+        let interval_ts = (self.setup.frame_interval_s / self.setup.time_base)
+            .round()
+            .max(1.0) as i64;
         let ts = match self.frame.timestamp().or_else(|| self.frame.pts()) {
             Some(ts) => ts,
             None => self.last_ts.map_or(0, |l| l.saturating_add(interval_ts)),
@@ -1093,27 +1114,17 @@ impl<'o> DecodeState<'o> {
         let fmt = self.frame.format();
         let (w, h) = (self.frame.width(), self.frame.height());
         let orientation = self.info.orientation;
-        let needs_new = self
-            .scaler
-            .as_ref()
-            .is_none_or(|s| s.src != (fmt, w, h));
+        let needs_new = self.scaler.as_ref().is_none_or(|s| s.src != (fmt, w, h));
         if needs_new {
             let sar = rational(self.frame.aspect_ratio());
             // Output size in the stored orientation: the max side is orientation-independent.
             let (dw, dh) = display_size(w, h, sar, Orientation::default());
             let (ow, oh) = fit_within(dw, dh, self.opts.max_side);
-            let ctx = scaling::Context::get(
-                fmt,
-                w,
-                h,
-                Pixel::RGB24,
-                ow,
-                oh,
-                scaling::Flags::BILINEAR,
-            )
-            .map_err(|e| DecodeError::Undecodable {
-                reason: format!("cannot convert pixel format {fmt:?}: {e}"),
-            })?;
+            let ctx =
+                scaling::Context::get(fmt, w, h, Pixel::RGB24, ow, oh, scaling::Flags::BILINEAR)
+                    .map_err(|e| DecodeError::Undecodable {
+                        reason: format!("cannot convert pixel format {fmt:?}: {e}"),
+                    })?;
             let mut s = Scaler {
                 ctx,
                 src: (fmt, w, h),
@@ -1139,9 +1150,11 @@ impl<'o> DecodeState<'o> {
         let mut buf = Vec::with_capacity(row * oh as usize);
         for y in 0..oh as usize {
             let start = y * stride;
-            let line = data.get(start..start + row).ok_or_else(|| DecodeError::Internal {
-                reason: "scaled frame smaller than expected".into(),
-            })?;
+            let line = data
+                .get(start..start + row)
+                .ok_or_else(|| DecodeError::Internal {
+                    reason: "scaled frame smaller than expected".into(),
+                })?;
             buf.extend_from_slice(line);
         }
         let img = RgbImage::from_raw(ow, oh, buf).ok_or_else(|| DecodeError::Internal {
@@ -1233,8 +1246,16 @@ fn set_colorspace(ctx: &mut scaling::Context, frame: &frame::Video) {
     };
     let is_yuv = !matches!(
         fmt,
-        Pixel::RGB24 | Pixel::BGR24 | Pixel::RGBA | Pixel::BGRA | Pixel::ARGB | Pixel::ABGR
-            | Pixel::PAL8 | Pixel::GRAY8 | Pixel::RGB8 | Pixel::BGR8
+        Pixel::RGB24
+            | Pixel::BGR24
+            | Pixel::RGBA
+            | Pixel::BGRA
+            | Pixel::ARGB
+            | Pixel::ABGR
+            | Pixel::PAL8
+            | Pixel::GRAY8
+            | Pixel::RGB8
+            | Pixel::BGR8
     );
     if !is_yuv {
         return;
@@ -1279,7 +1300,10 @@ mod tests {
             assert!(!o.mirror);
             // SAFETY: valid 9-element matrix.
             let ccw = unsafe { ffi::av_display_rotation_get(m.as_ptr()) };
-            assert!(((-ccw).rem_euclid(360.0) - deg).abs() < 1e-6, "get {ccw} for {deg}");
+            assert!(
+                ((-ccw).rem_euclid(360.0) - deg).abs() < 1e-6,
+                "get {ccw} for {deg}"
+            );
         }
     }
 
@@ -1342,7 +1366,10 @@ mod tests {
     #[test]
     fn slice_callbacks_read_and_seek() {
         let data: Vec<u8> = (0..100u8).collect();
-        let mut cur = SliceCursor { data: &data, pos: 0 };
+        let mut cur = SliceCursor {
+            data: &data,
+            pos: 0,
+        };
         let op = &mut cur as *mut SliceCursor<'_> as *mut c_void;
         let mut buf = [0u8; 64];
         // SAFETY: `op` points at a live cursor, `buf` has 64 bytes.

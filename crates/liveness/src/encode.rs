@@ -8,19 +8,19 @@
 use std::io::{Cursor, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::codec;
 use ffmpeg::ffi;
 use ffmpeg::format::Pixel;
 use ffmpeg::software::scaling;
 use ffmpeg::util::frame;
 use ffmpeg::{Dictionary, Rational};
+use ffmpeg_next as ffmpeg;
 use image::RgbImage;
 
 use crate::decode::init_ffmpeg;
 
 /// Output container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub enum Container {
     /// ISO MP4 (`mp4` muxer).
@@ -48,7 +48,7 @@ impl Container {
 }
 
 /// Video codec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub enum VideoCodec {
     /// H.264 (libx264 when available, else FFmpeg's default H.264 encoder).
@@ -176,7 +176,10 @@ fn ff(stage: &'static str) -> impl Fn(ffmpeg::Error) -> EncodeError {
 struct SharedBuf(Arc<Mutex<Cursor<Vec<u8>>>>);
 
 impl SharedBuf {
-    fn with<R>(&self, f: impl FnOnce(&mut Cursor<Vec<u8>>) -> std::io::Result<R>) -> std::io::Result<R> {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut Cursor<Vec<u8>>) -> std::io::Result<R>,
+    ) -> std::io::Result<R> {
         let mut g = self
             .0
             .lock()
@@ -215,17 +218,17 @@ fn encoder_time_base(encoder_name: &str) -> Rational {
 ///
 /// All frames must have the same size and strictly increasing timestamps. YUV 4:2:0 codecs
 /// need even width and height.
-pub fn encode_video<'a, I>(frames: I, opts: &EncodeOptions) -> Result<Vec<u8>, EncodeError>
+pub fn encode_video<I, B>(frames: I, opts: &EncodeOptions) -> Result<Vec<u8>, EncodeError>
 where
-    I: IntoIterator<Item = (f64, &'a RgbImage)>,
+    I: IntoIterator<Item = (f64, B)>,
+    B: std::borrow::Borrow<RgbImage>,
 {
     init_ffmpeg();
     let mut frames = frames.into_iter().peekable();
-    let (first_t, first) = match frames.peek() {
-        Some(&(t, img)) => (t, img),
+    let (first_t, (w, h)) = match frames.peek() {
+        Some((t, img)) => (*t, img.borrow().dimensions()),
         None => return Err(EncodeError::NoFrames),
     };
-    let (w, h) = first.dimensions();
     if w == 0 || h == 0 {
         return Err(EncodeError::InvalidInput {
             reason: "empty frame".into(),
@@ -236,7 +239,7 @@ where
             reason: format!("invalid first timestamp {first_t}"),
         });
     }
-    if opts.rotate_cw % 90 != 0 || opts.rotate_cw >= 360 {
+    if !opts.rotate_cw.is_multiple_of(90) || opts.rotate_cw >= 360 {
         return Err(EncodeError::InvalidInput {
             reason: format!("rotation must be 0, 90, 180 or 270, got {}", opts.rotate_cw),
         });
@@ -345,11 +348,9 @@ where
     if opts.fragmented && matches!(opts.container, Container::Mp4 | Container::Mov) {
         hdr.set("movflags", "frag_keyframe+empty_moov");
     }
-    octx.write_header_with(hdr).map_err(ff("writing the header"))?;
-    let ost_tb = octx
-        .stream(0)
-        .map(|s| s.time_base())
-        .unwrap_or(enc_tb);
+    octx.write_header_with(hdr)
+        .map_err(ff("writing the header"))?;
+    let ost_tb = octx.stream(0).map(|s| s.time_base()).unwrap_or(enc_tb);
 
     let mut scaler = if is_gif {
         None
@@ -363,7 +364,7 @@ where
     let mut last_pts: Option<i64> = None;
     let mut last_ost_ts: Option<i64> = None;
     let write_packets = |encoder: &mut ffmpeg::encoder::Video,
-                             octx: &mut ffmpeg::format::context::Output|
+                         octx: &mut ffmpeg::format::context::Output|
      -> Result<(), EncodeError> {
         let mut pkt = ffmpeg::Packet::empty();
         loop {
@@ -381,6 +382,7 @@ where
     };
 
     for (t_ms, img) in frames {
+        let img: &RgbImage = img.borrow();
         if img.dimensions() != (w, h) {
             return Err(EncodeError::InvalidInput {
                 reason: format!("frame size {:?} differs from {w}x{h}", img.dimensions()),
@@ -477,7 +479,11 @@ fn palette_frame(img: &RgbImage) -> frame::Video {
             for i in 0..256usize {
                 // Palette entries are native-endian 0xAARRGGBB.
                 let (r, g, b) = if i < 216 {
-                    ((i / 36) as u32 * 51, ((i / 6) % 6) as u32 * 51, (i % 6) as u32 * 51)
+                    (
+                        (i / 36) as u32 * 51,
+                        ((i / 6) % 6) as u32 * 51,
+                        (i % 6) as u32 * 51,
+                    )
                 } else {
                     (0, 0, 0)
                 };
@@ -498,7 +504,7 @@ mod tests {
         let img = RgbImage::new(16, 16);
         let opts = EncodeOptions::new(Container::Mkv, VideoCodec::Mpeg4);
         assert_eq!(
-            encode_video(std::iter::empty(), &opts),
+            encode_video(std::iter::empty::<(f64, &RgbImage)>(), &opts),
             Err(EncodeError::NoFrames)
         );
         let r = encode_video([(0.0, &img), (0.0, &img)], &opts);
@@ -516,8 +522,11 @@ mod tests {
     fn mpeg4_in_matroska_roundtrip_size() {
         let img = RgbImage::from_pixel(32, 16, image::Rgb([200, 30, 30]));
         let frames: Vec<(f64, &RgbImage)> = (0..5).map(|i| (i as f64 * 40.0, &img)).collect();
-        let bytes = encode_video(frames, &EncodeOptions::new(Container::Mkv, VideoCodec::Mpeg4))
-            .expect("mpeg4 is built into libavcodec");
+        let bytes = encode_video(
+            frames,
+            &EncodeOptions::new(Container::Mkv, VideoCodec::Mpeg4),
+        )
+        .expect("mpeg4 is built into libavcodec");
         assert!(bytes.len() > 100);
         assert_eq!(&bytes[..4], &[0x1A, 0x45, 0xDF, 0xA3]); // EBML magic
     }

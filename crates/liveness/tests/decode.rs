@@ -38,7 +38,10 @@ fn cfr(fps: f64, seconds: f64) -> Vec<f64> {
     (0..n).map(|i| i as f64 * 1000.0 / fps).collect()
 }
 
-fn decode_all(bytes: &[u8], opts: &DecodeOptions) -> Result<(VideoInfo, Vec<SampledFrame>), DecodeError> {
+fn decode_all(
+    bytes: &[u8],
+    opts: &DecodeOptions,
+) -> Result<(VideoInfo, Vec<SampledFrame>), DecodeError> {
     let mut frames = Vec::new();
     let info = decode_frames(bytes, opts, |f| {
         frames.push(f);
@@ -98,7 +101,11 @@ fn check_cfr_clip(container: Container, codec: VideoCodec, expect_codec: &str) {
     assert_eq!(info.codec, expect_codec);
     // FFmpeg itself (a plain send/receive loop over the same bytes) returns 59 frames for
     // the MPEG-4 Part 2 encode: its final frame is not output. Everything else gives 60.
-    let want = if codec == VideoCodec::Mpeg4 { 59..=60 } else { 60..=60 };
+    let want = if codec == VideoCodec::Mpeg4 {
+        59..=60
+    } else {
+        60..=60
+    };
     assert!(want.contains(&info.decoded_frames), "{info:?}");
     assert!(
         (29..=31).contains(&frames.len()),
@@ -115,9 +122,16 @@ fn check_cfr_clip(container: Container, codec: VideoCodec, expect_codec: &str) {
         assert_eq!(f.index, k);
         assert_eq!(f.image.dimensions(), (320, 240));
         // Every other source frame: t = k · 66.7 ms.
-        assert!((f.t_ms - k as f64 * 2000.0 / 30.0).abs() <= 1.5, "frame {k} at {}", f.t_ms);
+        assert!(
+            (f.t_ms - k as f64 * 2000.0 / 30.0).abs() <= 1.5,
+            "frame {k} at {}",
+            f.t_ms
+        );
         assert_eq!(f.source_index, 2 * k);
-        assert!(is_red(mean(&f.image, 4, 4, 64, 48)), "marker lost in frame {k}");
+        assert!(
+            is_red(mean(&f.image, 4, 4, 64, 48)),
+            "marker lost in frame {k}"
+        );
     }
 }
 
@@ -160,7 +174,12 @@ fn mkv_h264() {
 fn gif_sampling_and_colour() {
     // GIF timestamps are in 1/100 s: use 20 fps (50 ms) frames.
     let times = cfr(20.0, 2.0);
-    let bytes = clip(160, 120, &times, &EncodeOptions::new(Container::Gif, VideoCodec::Gif));
+    let bytes = clip(
+        160,
+        120,
+        &times,
+        &EncodeOptions::new(Container::Gif, VideoCodec::Gif),
+    );
     assert_eq!(&bytes[..3], b"GIF");
     let (info, frames) = decode_all(&bytes, &DecodeOptions::default()).expect("decode");
     assert_eq!(info.container, "gif");
@@ -178,7 +197,12 @@ fn gif_sampling_and_colour() {
 #[test]
 fn downscales_to_max_side_keeping_aspect() {
     let times = cfr(30.0, 0.3);
-    let bytes = clip(1280, 720, &times, &EncodeOptions::new(Container::Mp4, VideoCodec::H264));
+    let bytes = clip(
+        1280,
+        720,
+        &times,
+        &EncodeOptions::new(Container::Mp4, VideoCodec::H264),
+    );
     let (info, frames) = decode_all(&bytes, &DecodeOptions::default()).expect("decode");
     assert_eq!((info.width, info.height), (1280, 720));
     assert!(!frames.is_empty());
@@ -197,8 +221,18 @@ fn downscales_to_max_side_keeping_aspect() {
 #[test]
 fn all_frames_without_target_fps_and_other_rates() {
     let times = cfr(30.0, 1.0);
-    let bytes = clip(64, 48, &times, &EncodeOptions::new(Container::Mp4, VideoCodec::H264));
-    for (fps, expect) in [(None, 30usize), (Some(10.0), 10), (Some(30.0), 30), (Some(60.0), 30)] {
+    let bytes = clip(
+        64,
+        48,
+        &times,
+        &EncodeOptions::new(Container::Mp4, VideoCodec::H264),
+    );
+    for (fps, expect) in [
+        (None, 30usize),
+        (Some(10.0), 10),
+        (Some(30.0), 30),
+        (Some(60.0), 30),
+    ] {
         let opts = DecodeOptions {
             target_fps: fps,
             ..DecodeOptions::default()
@@ -218,7 +252,10 @@ fn variable_frame_rate_uses_timestamps() {
         let dt = 15.0 + f64::from((seed >> 16) % 81);
         times.push(times.last().unwrap() + dt);
     }
-    for (container, codec) in [(Container::Mp4, VideoCodec::H264), (Container::WebM, VideoCodec::Vp9)] {
+    for (container, codec) in [
+        (Container::Mp4, VideoCodec::H264),
+        (Container::WebM, VideoCodec::Vp9),
+    ] {
         let bytes = clip(96, 64, &times, &EncodeOptions::new(container, codec));
         let (info, frames) = decode_all(&bytes, &DecodeOptions::default()).expect("decode");
         // A plain FFmpeg send/receive loop over the MP4 also yields one frame less than was
@@ -230,9 +267,16 @@ fn variable_frame_rate_uses_timestamps() {
         let want = expected_samples(&times[..info.decoded_frames], 15.0);
         let got: Vec<f64> = frames.iter().map(|f| f.t_ms).collect();
         // WebM stores milliseconds: allow the rounding.
-        assert_eq!(got.len(), want.len(), "{container:?}: got {got:?}\nwant {want:?}");
+        assert_eq!(
+            got.len(),
+            want.len(),
+            "{container:?}: got {got:?}\nwant {want:?}"
+        );
         for (g, w) in got.iter().zip(&want) {
-            assert!((g - w).abs() <= 1.0, "{container:?}: got {got:?}\nwant {want:?}");
+            assert!(
+                (g - w).abs() <= 1.0,
+                "{container:?}: got {got:?}\nwant {want:?}"
+            );
         }
         // Index-based sampling (every other frame) would give a different count.
         assert_ne!(frames.len(), times.len().div_ceil(2));
@@ -332,15 +376,26 @@ fn empty_and_garbage_inputs() {
         other => panic!("garbage: {:?}", other.map(|r| r.0)),
     }
     let text = b"hello, this is not a video at all\n".repeat(100);
-    assert!(matches!(decode_all(&text, &opts), Err(DecodeError::NotAVideo { .. })));
+    assert!(matches!(
+        decode_all(&text, &opts),
+        Err(DecodeError::NotAVideo { .. })
+    ));
     // A PNG is a valid FFmpeg input (image2pipe) but not an accepted container.
     let mut png = Vec::new();
     image::DynamicImage::ImageRgb8(test_frame(32, 32, 0))
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .expect("png");
-    assert!(matches!(decode_all(&png, &opts), Err(DecodeError::NotAVideo { .. })));
+    assert!(matches!(
+        decode_all(&png, &opts),
+        Err(DecodeError::NotAVideo { .. })
+    ));
     // A few bytes of a valid header only.
-    let bytes = clip(64, 48, &cfr(30.0, 0.5), &EncodeOptions::new(Container::Mp4, VideoCodec::H264));
+    let bytes = clip(
+        64,
+        48,
+        &cfr(30.0, 0.5),
+        &EncodeOptions::new(Container::Mp4, VideoCodec::H264),
+    );
     assert!(decode_all(&bytes[..8], &opts).is_err());
 }
 
@@ -349,7 +404,12 @@ fn truncated_files_never_panic() {
     let opts = DecodeOptions::default();
     let times = cfr(30.0, 2.0);
     // Plain MP4 keeps its index (moov) at the end: cut at half it is not a readable MP4.
-    let mp4 = clip(96, 64, &times, &EncodeOptions::new(Container::Mp4, VideoCodec::H264));
+    let mp4 = clip(
+        96,
+        64,
+        &times,
+        &EncodeOptions::new(Container::Mp4, VideoCodec::H264),
+    );
     match decode_all(&mp4[..mp4.len() / 2], &opts) {
         Err(DecodeError::NotAVideo { .. }) | Err(DecodeError::Truncated { .. }) => {}
         other => panic!("half mp4: {:?}", other.map(|r| r.0)),
@@ -359,12 +419,20 @@ fn truncated_files_never_panic() {
     frag.fragmented = true;
     frag.gop = 10;
     let fmp4 = clip(96, 64, &times, &frag);
-    let webm = clip(96, 64, &times, &EncodeOptions::new(Container::WebM, VideoCodec::Vp9));
+    let webm = clip(
+        96,
+        64,
+        &times,
+        &EncodeOptions::new(Container::WebM, VideoCodec::Vp9),
+    );
     for (name, bytes) in [("fragmented mp4", &fmp4), ("webm", &webm)] {
         let (full, _) = decode_all(bytes, &opts).expect("full clip");
         assert!(!full.truncated, "{name}: {full:?}");
         let (info, frames) = decode_all(&bytes[..bytes.len() / 2], &opts).expect(name);
-        assert!(info.decoded_frames < full.decoded_frames, "{name}: {info:?}");
+        assert!(
+            info.decoded_frames < full.decoded_frames,
+            "{name}: {info:?}"
+        );
         assert!(!frames.is_empty(), "{name}");
         assert!(info.truncated, "{name}: {info:?}");
     }
@@ -381,18 +449,48 @@ fn truncated_files_never_panic() {
 
 #[test]
 fn limits_give_typed_errors() {
-    let bytes = clip(320, 240, &cfr(30.0, 2.0), &EncodeOptions::new(Container::Mp4, VideoCodec::H264));
+    let bytes = clip(
+        320,
+        240,
+        &cfr(30.0, 2.0),
+        &EncodeOptions::new(Container::Mp4, VideoCodec::H264),
+    );
     let with = |f: &dyn Fn(&mut DecodeOptions)| {
         let mut o = DecodeOptions::default();
         f(&mut o);
         o
     };
     let cases: Vec<(DecodeOptions, LimitKind, u64, u64)> = vec![
-        (with(&|o| o.limits.max_width = 300), LimitKind::Width, 300, 320),
-        (with(&|o| o.limits.max_height = 200), LimitKind::Height, 200, 240),
-        (with(&|o| o.limits.max_bytes = 1000), LimitKind::Bytes, 1000, bytes.len() as u64),
-        (with(&|o| o.limits.max_duration_s = 1.0), LimitKind::DurationMs, 1000, 2000),
-        (with(&|o| o.limits.max_frames = 10), LimitKind::Frames, 10, 60),
+        (
+            with(&|o| o.limits.max_width = 300),
+            LimitKind::Width,
+            300,
+            320,
+        ),
+        (
+            with(&|o| o.limits.max_height = 200),
+            LimitKind::Height,
+            200,
+            240,
+        ),
+        (
+            with(&|o| o.limits.max_bytes = 1000),
+            LimitKind::Bytes,
+            1000,
+            bytes.len() as u64,
+        ),
+        (
+            with(&|o| o.limits.max_duration_s = 1.0),
+            LimitKind::DurationMs,
+            1000,
+            2000,
+        ),
+        (
+            with(&|o| o.limits.max_frames = 10),
+            LimitKind::Frames,
+            10,
+            60,
+        ),
     ];
     for (opts, what, limit, actual) in cases {
         // Checked before decoding: no frame reaches the callback.
@@ -408,12 +506,18 @@ fn limits_give_typed_errors() {
                 actual: a,
             }) => {
                 assert_eq!((w, l), (what, limit));
-                assert!(a >= actual.saturating_sub(40) && a <= actual + 40, "{what}: {a} vs {actual}");
+                assert!(
+                    a >= actual.saturating_sub(40) && a <= actual + 40,
+                    "{what}: {a} vs {actual}"
+                );
             }
             other => panic!("{what}: {other:?}"),
         }
         assert_eq!(called, 0, "{what}");
-        assert!(matches!(probe(&bytes, &opts), Err(DecodeError::TooLarge { .. })));
+        assert!(matches!(
+            probe(&bytes, &opts),
+            Err(DecodeError::TooLarge { .. })
+        ));
     }
 }
 
@@ -421,7 +525,12 @@ fn limits_give_typed_errors() {
 fn limits_enforced_while_decoding_without_declared_values() {
     // Matroska written by FFmpeg declares a duration but no frame count: the frame limit
     // trips during decoding.
-    let bytes = clip(64, 48, &cfr(30.0, 2.0), &EncodeOptions::new(Container::WebM, VideoCodec::Vp8));
+    let bytes = clip(
+        64,
+        48,
+        &cfr(30.0, 2.0),
+        &EncodeOptions::new(Container::WebM, VideoCodec::Vp8),
+    );
     let mut opts = DecodeOptions::default();
     opts.limits.max_frames = 20;
     let mut called = 0;
@@ -430,7 +539,14 @@ fn limits_enforced_while_decoding_without_declared_values() {
         ControlFlow::Continue(())
     });
     assert!(
-        matches!(r, Err(DecodeError::TooLarge { what: LimitKind::Frames, limit: 20, .. })),
+        matches!(
+            r,
+            Err(DecodeError::TooLarge {
+                what: LimitKind::Frames,
+                limit: 20,
+                ..
+            })
+        ),
         "{r:?}"
     );
     assert!(called <= 11);
@@ -438,7 +554,12 @@ fn limits_enforced_while_decoding_without_declared_values() {
 
 #[test]
 fn huge_declared_resolution_is_rejected_before_decoding() {
-    let mut gif = clip(64, 48, &cfr(20.0, 0.5), &EncodeOptions::new(Container::Gif, VideoCodec::Gif));
+    let mut gif = clip(
+        64,
+        48,
+        &cfr(20.0, 0.5),
+        &EncodeOptions::new(Container::Gif, VideoCodec::Gif),
+    );
     // Logical screen descriptor: width and height, little-endian, at bytes 6..10.
     gif[6..10].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
     let r = decode_all(&gif, &DecodeOptions::default());
@@ -454,7 +575,12 @@ fn huge_declared_resolution_is_rejected_before_decoding() {
 
 #[test]
 fn callback_can_stop_early() {
-    let bytes = clip(64, 48, &cfr(30.0, 2.0), &EncodeOptions::new(Container::Mp4, VideoCodec::H264));
+    let bytes = clip(
+        64,
+        48,
+        &cfr(30.0, 2.0),
+        &EncodeOptions::new(Container::Mp4, VideoCodec::H264),
+    );
     let mut n = 0;
     let info = decode_frames(&bytes, &DecodeOptions::default(), |_| {
         n += 1;
@@ -473,19 +599,30 @@ fn callback_can_stop_early() {
 
 #[test]
 fn invalid_options() {
-    let bytes = clip(64, 48, &cfr(30.0, 0.2), &EncodeOptions::new(Container::Mp4, VideoCodec::H264));
+    let bytes = clip(
+        64,
+        48,
+        &cfr(30.0, 0.2),
+        &EncodeOptions::new(Container::Mp4, VideoCodec::H264),
+    );
     for fps in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let opts = DecodeOptions {
             target_fps: Some(fps),
             ..DecodeOptions::default()
         };
-        assert!(matches!(decode_all(&bytes, &opts), Err(DecodeError::InvalidOptions { .. })));
+        assert!(matches!(
+            decode_all(&bytes, &opts),
+            Err(DecodeError::InvalidOptions { .. })
+        ));
     }
     let opts = DecodeOptions {
         max_side: Some(0),
         ..DecodeOptions::default()
     };
-    assert!(matches!(decode_all(&bytes, &opts), Err(DecodeError::InvalidOptions { .. })));
+    assert!(matches!(
+        decode_all(&bytes, &opts),
+        Err(DecodeError::InvalidOptions { .. })
+    ));
 }
 
 #[test]
@@ -500,7 +637,11 @@ fn colours_survive_the_round_trip() {
         let bytes = encode_video(frames.clone(), &EncodeOptions::new(c, v)).expect("encode");
         let (_, out) = decode_all(&bytes, &DecodeOptions::default()).expect("decode");
         let m = mean(&out[0].image, 8, 8, 48, 32);
-        let target = if v == VideoCodec::Gif { [204.0, 102.0, 51.0] } else { [200.0, 120.0, 40.0] };
+        let target = if v == VideoCodec::Gif {
+            [204.0, 102.0, 51.0]
+        } else {
+            [200.0, 120.0, 40.0]
+        };
         for ch in 0..3 {
             assert!((m[ch] - target[ch]).abs() < 8.0, "{c:?}: {m:?}");
         }
@@ -510,7 +651,12 @@ fn colours_survive_the_round_trip() {
 #[test]
 fn whitelist_can_be_lifted() {
     // Matroska with MPEG-4 part 2 is accepted by default; `allow_any_format` is a superset.
-    let bytes = clip(64, 48, &cfr(30.0, 0.5), &EncodeOptions::new(Container::Mkv, VideoCodec::Mpeg4));
+    let bytes = clip(
+        64,
+        48,
+        &cfr(30.0, 0.5),
+        &EncodeOptions::new(Container::Mkv, VideoCodec::Mpeg4),
+    );
     let opts = DecodeOptions {
         allow_any_format: true,
         ..DecodeOptions::default()

@@ -54,7 +54,10 @@ mod tests {
             "mrz.traineddata",
             ORT_LIBRARY,
         ] {
-            assert!(names.contains(&expected), "{expected} missing from manifest");
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from manifest"
+            );
         }
         for f in manifest() {
             assert_eq!(f.sha256.len(), 64, "{}", f.name);

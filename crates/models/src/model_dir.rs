@@ -143,7 +143,10 @@ mod tests {
         let err = ModelSet::open_only(&dir, &["fr_eye.onnx"]).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, ModelError::Missing { .. }));
-        assert!(msg.contains("fr_eye.onnx") && msg.contains("scripts/setup"), "{msg}");
+        assert!(
+            msg.contains("fr_eye.onnx") && msg.contains("scripts/setup"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -153,7 +156,10 @@ mod tests {
         let err = ModelSet::open_only(&dir, &["fr_eye.onnx"]).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, ModelError::Corrupt { .. }), "{msg}");
-        assert!(msg.contains("fr_eye.onnx") && msg.contains("scripts/setup"), "{msg}");
+        assert!(
+            msg.contains("fr_eye.onnx") && msg.contains("scripts/setup"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -13,13 +13,16 @@ pub fn ort_environment(library: &Path) -> Result<Environment, ModelError> {
     let result = ENV.get_or_init(|| {
         // Keep the load error as a string: turning it into `ort::Error` would
         // make ort dlopen a default library name and panic (BUILD_NOTES #4).
-        let builder = ort::init_from(library).map_err(|e| (library.to_path_buf(), e.to_string()))?;
+        let builder =
+            ort::init_from(library).map_err(|e| (library.to_path_buf(), e.to_string()))?;
         builder
             .with_name("kyc")
             .build()
             .map_err(|e| (library.to_path_buf(), e.to_string()))
     });
-    result.clone().map_err(|(path, reason)| ModelError::Runtime { path, reason })
+    result
+        .clone()
+        .map_err(|(path, reason)| ModelError::Runtime { path, reason })
 }
 
 /// One model, loaded once, usable from many threads.

@@ -38,9 +38,8 @@ pub const ISO_3166_ALPHA3: &[&str] = &[
 ///   ECOWAS, OECS, Parliamentary Assembly of the Mediterranean);
 /// * `XXA` stateless, `XXB` refugee (1951 Convention), `XXC` other refugee, `XXX` unspecified.
 pub const ICAO_SPECIAL: &[&str] = &[
-    "D", "EUE", "GBD", "GBN", "GBO", "GBP", "GBS", "RKS", "UNA", "UNK", "UNO", "UTO", "XBA",
-    "XCC", "XCE", "XCO", "XDC", "XEC", "XES", "XIM", "XMP", "XOM", "XPO", "XXA", "XXB", "XXC",
-    "XXX",
+    "D", "EUE", "GBD", "GBN", "GBO", "GBP", "GBS", "RKS", "UNA", "UNK", "UNO", "UTO", "XBA", "XCC",
+    "XCE", "XCO", "XDC", "XEC", "XES", "XIM", "XMP", "XOM", "XPO", "XXA", "XXB", "XXC", "XXX",
 ];
 
 /// Whether `code` is a valid issuing-state / nationality code: an ISO 3166-1
@@ -56,8 +55,55 @@ pub const ICAO_SPECIAL: &[&str] = &[
 /// assert!(!is_valid_state_code("khm"));
 /// ```
 pub fn is_valid_state_code(code: &str) -> bool {
-    ISO_3166_ALPHA3.binary_search(&code).is_ok() || ICAO_SPECIAL.binary_search(&code).is_ok()
+    match key(code.as_bytes()) {
+        Some(k) => VALID[k / 64] & (1 << (k % 64)) != 0,
+        None => false,
+    }
 }
+
+/// Codes are 1-3 letters: a base-27 number of three symbols (A-Z = 0-25,
+/// 26 for an absent trailing letter).
+const KEYS: usize = 27 * 27 * 27;
+
+const fn key(code: &[u8]) -> Option<usize> {
+    if code.is_empty() || code.len() > 3 {
+        return None;
+    }
+    let mut k = 0;
+    let mut i = 0;
+    while i < 3 {
+        let symbol = if i < code.len() {
+            if !code[i].is_ascii_uppercase() {
+                return None;
+            }
+            (code[i] - b'A') as usize
+        } else {
+            26
+        };
+        k = k * 27 + symbol;
+        i += 1;
+    }
+    Some(k)
+}
+
+/// A bit per possible code, set for the codes of both lists (built at compile time).
+static VALID: [u64; KEYS.div_ceil(64)] = {
+    let mut bits = [0u64; KEYS.div_ceil(64)];
+    let lists: [&[&str]; 2] = [ISO_3166_ALPHA3, ICAO_SPECIAL];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            match key(lists[l][i].as_bytes()) {
+                Some(k) => bits[k / 64] |= 1 << (k % 64),
+                None => panic!("state code lists hold 1-3 upper-case letters"),
+            }
+            i += 1;
+        }
+        l += 1;
+    }
+    bits
+};
 
 #[cfg(test)]
 mod tests {
@@ -76,8 +122,35 @@ mod tests {
     }
 
     #[test]
+    fn lookup_matches_the_lists() {
+        // Every 1-3 letter code (and some non-codes) against a linear search.
+        let letters: Vec<char> = ('A'..='Z').collect();
+        let mut n = 0;
+        for a in &letters {
+            for b in std::iter::once(None).chain(letters.iter().map(Some)) {
+                for c in std::iter::once(None).chain(letters.iter().map(Some)) {
+                    if b.is_none() && c.is_some() {
+                        continue;
+                    }
+                    let code: String = [Some(a), b, c].into_iter().flatten().collect();
+                    let listed = ISO_3166_ALPHA3.contains(&code.as_str())
+                        || ICAO_SPECIAL.contains(&code.as_str());
+                    assert_eq!(is_valid_state_code(&code), listed, "{code}");
+                    n += usize::from(listed);
+                }
+            }
+        }
+        assert_eq!(n, ISO_3166_ALPHA3.len() + ICAO_SPECIAL.len());
+        for bad in ["", "KHMM", "K<M", "kHM", "1BC", "ÄBC", "AB\0"] {
+            assert!(!is_valid_state_code(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn some_codes() {
-        for c in ["KHM", "THA", "VNM", "LAO", "DEU", "D", "GBR", "XXA", "UNO", "EUE", "UTO"] {
+        for c in [
+            "KHM", "THA", "VNM", "LAO", "DEU", "D", "GBR", "XXA", "UNO", "EUE", "UTO",
+        ] {
             assert!(is_valid_state_code(c), "{c}");
         }
         for c in ["", "D<<", "UT0", "BAD", "ZZZ", "KH", "KHMM", "ZIM"] {

@@ -179,15 +179,36 @@ mod tests {
     #[test]
     fn century_inference() {
         let birth = |s: &str| read_mrz_date(s.as_bytes(), DateKind::Birth, r());
-        assert_eq!(birth("740812"), MrzDate::Valid(Date::new(1974, 8, 12).unwrap()));
-        assert_eq!(birth("110101"), MrzDate::Valid(Date::new(2011, 1, 1).unwrap()));
-        assert_eq!(birth("261123"), MrzDate::Valid(Date::new(2026, 11, 23).unwrap()));
+        assert_eq!(
+            birth("740812"),
+            MrzDate::Valid(Date::new(1974, 8, 12).unwrap())
+        );
+        assert_eq!(
+            birth("110101"),
+            MrzDate::Valid(Date::new(2011, 1, 1).unwrap())
+        );
+        assert_eq!(
+            birth("261123"),
+            MrzDate::Valid(Date::new(2026, 11, 23).unwrap())
+        );
         // Later in the reference year: not in the future, so the previous century.
-        assert_eq!(birth("261124"), MrzDate::Valid(Date::new(1926, 11, 24).unwrap()));
-        assert_eq!(birth("270101"), MrzDate::Valid(Date::new(1927, 1, 1).unwrap()));
+        assert_eq!(
+            birth("261124"),
+            MrzDate::Valid(Date::new(1926, 11, 24).unwrap())
+        );
+        assert_eq!(
+            birth("270101"),
+            MrzDate::Valid(Date::new(1927, 1, 1).unwrap())
+        );
         let exp = |s: &str| read_mrz_date(s.as_bytes(), DateKind::Expiry, r());
-        assert_eq!(exp("950712"), MrzDate::Valid(Date::new(2095, 7, 12).unwrap()));
-        assert_eq!(exp("000229"), MrzDate::Valid(Date::new(2000, 2, 29).unwrap()));
+        assert_eq!(
+            exp("950712"),
+            MrzDate::Valid(Date::new(2095, 7, 12).unwrap())
+        );
+        assert_eq!(
+            exp("000229"),
+            MrzDate::Valid(Date::new(2000, 2, 29).unwrap())
+        );
     }
 
     #[test]

@@ -52,7 +52,8 @@ impl fmt::Display for MrzError {
             MrzError::Empty => write!(f, "no MRZ text (all lines blank)"),
             MrzError::LineCount { found } => write!(
                 f,
-                "an MRZ has 2 or 3 lines (or one line of 72, 88 or 90 characters); found {found} lines"
+                "an MRZ has 2 or 3 lines (or one line of 72, 88 or 90 characters); found {found} line{}",
+                if *found == 1 { "" } else { "s" }
             ),
             MrzError::LineLength {
                 line,

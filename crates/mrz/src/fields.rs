@@ -45,13 +45,20 @@ pub struct Fields {
 
 /// Bytes (already validated as `A-Z0-9<`) as a string.
 pub(crate) fn text(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        // Not reached for normalised MRZ bytes (ASCII); kept total anyway.
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
 }
 
 /// Trims leading and trailing fillers.
 pub(crate) fn trim_fillers(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|&c| c != b'<').unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|&c| c != b'<').map_or(start, |e| e + 1);
+    let end = bytes
+        .iter()
+        .rposition(|&c| c != b'<')
+        .map_or(start, |e| e + 1);
     &bytes[start..end.max(start)]
 }
 
@@ -69,11 +76,13 @@ fn optional(bytes: &[u8]) -> Option<String> {
 pub(crate) fn split_name(field: &[u8]) -> (String, String) {
     let sep = field.windows(2).position(|w| w == b"<<");
     let to_text = |b: &[u8]| -> String {
-        b.iter()
-            .map(|&c| if c == b'<' { ' ' } else { char::from(c) })
-            .collect::<String>()
-            .trim()
-            .to_string()
+        let start = b.iter().position(|&c| c != b'<').unwrap_or(b.len());
+        let end = b.iter().rposition(|&c| c != b'<').map_or(start, |e| e + 1);
+        let spaced: Vec<u8> = b[start..end.max(start)]
+            .iter()
+            .map(|&c| if c == b'<' { b' ' } else { c })
+            .collect();
+        text(&spaced)
     };
     match sep {
         Some(i) => (to_text(&field[..i]), to_text(&field[i + 2..])),
@@ -110,7 +119,11 @@ pub(crate) fn read_sex(c: u8) -> Option<String> {
 }
 
 pub(crate) fn at(lines: &[Vec<u8>], p: Pos) -> u8 {
-    lines.get(p.0).and_then(|l| l.get(p.1)).copied().unwrap_or(b'<')
+    lines
+        .get(p.0)
+        .and_then(|l| l.get(p.1))
+        .copied()
+        .unwrap_or(b'<')
 }
 
 pub(crate) fn gather(lines: &[Vec<u8>], positions: &[Pos]) -> Vec<u8> {
@@ -186,8 +199,14 @@ mod tests {
             split_name(b"<SPECIMEN1<<SPECIMEN2<<BAD<<<<"),
             ("SPECIMEN1".into(), "SPECIMEN2  BAD".into())
         );
-        assert_eq!(split_name(b"ESPANOLA<ESPANOLA<<CARMEN<<<<<").0, "ESPANOLA ESPANOLA");
-        assert_eq!(split_name(b"SURNAMEONLY"), ("SURNAMEONLY".into(), String::new()));
+        assert_eq!(
+            split_name(b"ESPANOLA<ESPANOLA<<CARMEN<<<<<").0,
+            "ESPANOLA ESPANOLA"
+        );
+        assert_eq!(
+            split_name(b"SURNAMEONLY"),
+            ("SURNAMEONLY".into(), String::new())
+        );
     }
 
     #[test]

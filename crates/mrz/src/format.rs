@@ -372,7 +372,13 @@ mod tests {
 
     #[test]
     fn layouts_cover_lines_exactly() {
-        for f in [Format::Td1, Format::Td2, Format::Td3, Format::MrvA, Format::MrvB] {
+        for f in [
+            Format::Td1,
+            Format::Td2,
+            Format::Td3,
+            Format::MrvA,
+            Format::MrvB,
+        ] {
             let l = f.layout();
             let n = f.line_length();
             for line in 0..f.line_count() {
@@ -389,7 +395,15 @@ mod tests {
             }
         }
         // TD1 and TD3 composite lengths per ICAO: 25+7+7+11 and 10+7+22.
-        let len = |f: Format| f.layout().composite.unwrap().0.iter().map(|s| s.len).sum::<usize>();
+        let len = |f: Format| {
+            f.layout()
+                .composite
+                .unwrap()
+                .0
+                .iter()
+                .map(|s| s.len)
+                .sum::<usize>()
+        };
         assert_eq!(len(Format::Td1), 50);
         assert_eq!(len(Format::Td2), 31);
         assert_eq!(len(Format::Td3), 39);

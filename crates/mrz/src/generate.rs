@@ -104,7 +104,10 @@ impl fmt::Display for GenerateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             GenerateError::InvalidCharacter { field, found } => {
-                write!(f, "{field}: character {found:?} cannot be written in an MRZ")
+                write!(
+                    f,
+                    "{field}: character {found:?} cannot be written in an MRZ"
+                )
             }
             GenerateError::TooLong { field, length, max } => {
                 write!(f, "{field}: {length} characters, at most {max} fit")
@@ -155,7 +158,13 @@ fn data(value: &str, field: &'static str) -> Result<String> {
     let v: String = value
         .trim()
         .chars()
-        .map(|c| if c == ' ' { '<' } else { c.to_ascii_uppercase() })
+        .map(|c| {
+            if c == ' ' {
+                '<'
+            } else {
+                c.to_ascii_uppercase()
+            }
+        })
         .collect();
     let v = v.trim_matches('<').to_string();
     if let Some(c) = v
@@ -253,7 +262,10 @@ fn number_and_optional(
 /// section 6: recommended transliterations of Latin letters with
 /// diacritics; spaces, hyphens and commas become `<`; apostrophes and full
 /// stops are dropped).
-pub fn transliterate(value: &str, field: &'static str) -> std::result::Result<String, GenerateError> {
+pub fn transliterate(
+    value: &str,
+    field: &'static str,
+) -> std::result::Result<String, GenerateError> {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         let up: String = c.to_uppercase().collect();
@@ -338,7 +350,13 @@ pub fn td1(d: &DocumentData) -> Result<[String; 3]> {
         sex(d.sex)?,
         cd(&expiry)
     );
-    let composite = cd(&format!("{}{}{}{}", &l1[5..30], &head[0..7], &head[8..15], &head[18..29]));
+    let composite = cd(&format!(
+        "{}{}{}{}",
+        &l1[5..30],
+        &head[0..7],
+        &head[8..15],
+        &head[18..29]
+    ));
     let l2 = format!("{head}{composite}");
     let (l3, _) = name_field(&d.surname, &d.given_names, 30)?;
     Ok([l1, l2, l3])
@@ -362,7 +380,12 @@ pub fn td2(d: &DocumentData) -> Result<[String; 2]> {
         sex(d.sex)?,
         cd(&expiry)
     );
-    let composite = cd(&format!("{}{}{}", &head[0..10], &head[13..20], &head[21..35]));
+    let composite = cd(&format!(
+        "{}{}{}",
+        &head[0..10],
+        &head[13..20],
+        &head[21..35]
+    ));
     Ok([l1, format!("{head}{composite}")])
 }
 
@@ -379,7 +402,11 @@ pub fn td3(d: &DocumentData) -> Result<[String; 2]> {
     let birth = to_yymmdd(d.birth_date);
     let expiry = to_yymmdd(d.expiry_date);
     let personal = data(&d.personal_number, "personal_number")?;
-    let pcd = if personal.is_empty() { '<' } else { cd(&personal) };
+    let pcd = if personal.is_empty() {
+        '<'
+    } else {
+        cd(&personal)
+    };
     let personal = fit(personal, "personal_number", 14)?;
     let head = format!(
         "{principal}{nat}{birth}{}{}{expiry}{}{personal}{pcd}",
@@ -387,7 +414,12 @@ pub fn td3(d: &DocumentData) -> Result<[String; 2]> {
         sex(d.sex)?,
         cd(&expiry)
     );
-    let composite = cd(&format!("{}{}{}", &head[0..10], &head[13..20], &head[21..43]));
+    let composite = cd(&format!(
+        "{}{}{}",
+        &head[0..10],
+        &head[13..20],
+        &head[21..43]
+    ));
     Ok([l1, format!("{head}{composite}")])
 }
 
@@ -460,9 +492,15 @@ mod tests {
 
     #[test]
     fn transliteration_and_truncation() {
-        assert_eq!(transliterate("Müller-Lüdenscheidt", "surname").unwrap(), "MUELLER<LUEDENSCHEIDT");
+        assert_eq!(
+            transliterate("Müller-Lüdenscheidt", "surname").unwrap(),
+            "MUELLER<LUEDENSCHEIDT"
+        );
         assert_eq!(transliterate("O'Brien", "surname").unwrap(), "OBRIEN");
-        assert_eq!(transliterate("  Jean  Paul ", "given_names").unwrap(), "JEAN<PAUL");
+        assert_eq!(
+            transliterate("  Jean  Paul ", "given_names").unwrap(),
+            "JEAN<PAUL"
+        );
         assert_eq!(transliterate("Straße", "surname").unwrap(), "STRASSE");
         assert!(matches!(
             transliterate("សុខ", "surname"),
@@ -472,7 +510,8 @@ mod tests {
             transliterate("R2D2", "surname"),
             Err(GenerateError::InvalidCharacter { found: '2', .. })
         ));
-        let (f, t) = name_field("Wolfeschlegelsteinhausenbergerdorff", "Hubert Blaine", 30).unwrap();
+        let (f, t) =
+            name_field("Wolfeschlegelsteinhausenbergerdorff", "Hubert Blaine", 30).unwrap();
         assert!(t);
         assert_eq!(f.len(), 30);
         assert_eq!(f, "WOLFESCHLEGELSTEINHAUSENBERGER");
@@ -483,18 +522,30 @@ mod tests {
 
     #[test]
     fn errors() {
-        let bad_sex = DocumentData { sex: 'Q', ..utopia() };
+        let bad_sex = DocumentData {
+            sex: 'Q',
+            ..utopia()
+        };
         assert_eq!(td1(&bad_sex), Err(GenerateError::InvalidSex { found: 'Q' }));
         let bad_code = DocumentData {
             issuer: "U1O".into(),
             ..utopia()
         };
-        assert!(matches!(td1(&bad_code), Err(GenerateError::InvalidCharacter { field: "issuer", .. })));
+        assert!(matches!(
+            td1(&bad_code),
+            Err(GenerateError::InvalidCharacter {
+                field: "issuer",
+                ..
+            })
+        ));
         let personal_in_td1 = DocumentData {
             personal_number: "X".into(),
             ..utopia()
         };
-        assert!(matches!(td1(&personal_in_td1), Err(GenerateError::NotInFormat { .. })));
+        assert!(matches!(
+            td1(&personal_in_td1),
+            Err(GenerateError::NotInFormat { .. })
+        ));
         let empty = DocumentData {
             surname: " ".into(),
             ..utopia()
@@ -504,6 +555,12 @@ mod tests {
             optional2: "ABCDEFGHIJKL".into(),
             ..utopia()
         };
-        assert!(matches!(td1(&long_opt), Err(GenerateError::TooLong { field: "optional2", .. })));
+        assert!(matches!(
+            td1(&long_opt),
+            Err(GenerateError::TooLong {
+                field: "optional2",
+                ..
+            })
+        ));
     }
 }

@@ -23,10 +23,77 @@ pub const FLAG_SPLIT: &str = "lines_split";
 pub(crate) struct Normalised {
     pub format: Format,
     pub lines: Vec<Vec<u8>>,
-    /// For each normalised character, where it came from in the input
-    /// (`None` for restored fillers).
-    pub origin: Vec<Vec<Option<Pos>>>,
+    /// Where each normalised character came from in the input.
+    pub origin: Origin,
     pub flags: Vec<&'static str>,
+}
+
+/// Where the normalised characters came from in the input.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// Clean input: normalised line `l` is input line `lines[l]`, column for column.
+    Identity(Vec<usize>),
+    /// For each normalised character, its input position (`None` for restored fillers).
+    Mapped(Vec<Vec<Option<Pos>>>),
+}
+
+impl Origin {
+    /// The input position of normalised position `(line, column)`.
+    #[cfg(test)]
+    pub(crate) fn at(&self, line: usize, column: usize) -> Option<Pos> {
+        match self {
+            Origin::Identity(lines) => lines.get(line).map(|&l| (l, column)),
+            Origin::Mapped(rows) => rows
+                .get(line)
+                .and_then(|r| r.get(column))
+                .copied()
+                .flatten(),
+        }
+    }
+
+    /// The normalised position of input position `p`, if it is one.
+    pub(crate) fn find(&self, p: Pos, line_length: usize) -> Option<Pos> {
+        match self {
+            Origin::Identity(lines) => {
+                let l = lines.iter().position(|&x| x == p.0)?;
+                (p.1 < line_length).then_some((l, p.1))
+            }
+            Origin::Mapped(rows) => rows
+                .iter()
+                .enumerate()
+                .find_map(|(l, row)| row.iter().position(|&f| f == Some(p)).map(|c| (l, c))),
+        }
+    }
+}
+
+/// Input that is already a clean MRZ (only `A-Z0-9<`, exact line lengths,
+/// nothing to flag): no per-character work.
+fn clean(lines: &[&str]) -> Option<Normalised> {
+    let mut kept: Vec<usize> = Vec::with_capacity(3);
+    for (i, l) in lines.iter().enumerate() {
+        let b = l.as_bytes();
+        if b.iter()
+            .all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'<')
+        {
+            if !b.is_empty() {
+                kept.push(i);
+            }
+        } else if !l.trim().is_empty() {
+            return None;
+        }
+    }
+    let len = lines.get(*kept.first()?)?.len();
+    if !kept.iter().all(|&i| lines[i].len() == len) {
+        return None;
+    }
+    let first = lines[kept[0]].chars().next();
+    let format = Format::detect(kept.len(), len, first)?;
+    Some(Normalised {
+        format,
+        lines: kept.iter().map(|&i| lines[i].as_bytes().to_vec()).collect(),
+        origin: Origin::Identity(kept),
+        flags: Vec::new(),
+    })
 }
 
 /// One character after character-level normalisation, before validation.
@@ -126,6 +193,9 @@ fn fits(cells: &[Cell], target: usize, may_pad: bool, min_pad: usize) -> bool {
 
 /// Normalises the non-blank input lines into an MRZ of a recognised format.
 pub(crate) fn normalise(lines: &[&str]) -> Result<Normalised, MrzError> {
+    if let Some(n) = clean(lines) {
+        return Ok(n);
+    }
     let mut flags: Vec<&'static str> = Vec::new();
     let mut raw: Vec<RawLine> = lines
         .iter()
@@ -246,7 +316,13 @@ pub(crate) fn normalise(lines: &[&str]) -> Result<Normalised, MrzError> {
             cells.truncate(target);
             push_flag(&mut flags, FLAG_TRIMMED);
         } else if cells.len() < target {
-            cells.resize(target, Cell { ch: '<', from: None });
+            cells.resize(
+                target,
+                Cell {
+                    ch: '<',
+                    from: None,
+                },
+            );
             push_flag(&mut flags, FLAG_PADDED);
         }
         let mut bytes = Vec::with_capacity(target);
@@ -273,7 +349,7 @@ pub(crate) fn normalise(lines: &[&str]) -> Result<Normalised, MrzError> {
     Ok(Normalised {
         format,
         lines: out_lines,
-        origin,
+        origin: Origin::Mapped(origin),
         flags,
     })
 }
@@ -293,6 +369,18 @@ mod tests {
         assert_eq!(n.format, Format::Td3);
         assert!(n.flags.is_empty());
         assert_eq!(n.lines[0], TD3[0].as_bytes());
+        assert!(matches!(n.origin, Origin::Identity(_)));
+        assert_eq!(n.origin.at(1, 5), Some((1, 5)));
+        assert_eq!(n.origin.find((1, 5), 44), Some((1, 5)));
+        assert_eq!(n.origin.find((1, 44), 44), None);
+        // Blank lines around a clean MRZ keep the input line numbers.
+        let n = normalise(&["", TD3[0], "", TD3[1]]).unwrap();
+        assert!(n.flags.is_empty());
+        assert_eq!(n.origin.at(1, 0), Some((3, 0)));
+        // The same text through the general path gives the same lines.
+        let spaced = normalise(&[TD3[0], &format!("{} ", TD3[1])]).unwrap();
+        assert_eq!(spaced.lines, n.lines);
+        assert!(matches!(spaced.origin, Origin::Mapped(_)));
     }
 
     #[test]
@@ -306,8 +394,8 @@ mod tests {
             assert!(n.flags.contains(&f), "{f}");
         }
         // Column mapping follows the input characters.
-        assert_eq!(n.origin[1][0], Some((1, 2)));
-        assert_eq!(n.origin[1][10], Some((1, 13)));
+        assert_eq!(n.origin.at(1, 0), Some((1, 2)));
+        assert_eq!(n.origin.at(1, 10), Some((1, 13)));
     }
 
     #[test]
@@ -325,7 +413,7 @@ mod tests {
         assert_eq!(n.lines[1], TD3[1].as_bytes());
         assert!(n.flags.contains(&FLAG_PADDED));
         assert!(n.flags.contains(&FLAG_TRIMMED));
-        assert_eq!(n.origin[0][43], None);
+        assert_eq!(n.origin.at(0, 43), None);
     }
 
     #[test]
@@ -334,7 +422,7 @@ mod tests {
         let n = normalise(&[&joined]).unwrap();
         assert_eq!(n.lines.len(), 2);
         assert!(n.flags.contains(&FLAG_SPLIT));
-        assert_eq!(n.origin[1][0], Some((0, 44)));
+        assert_eq!(n.origin.at(1, 0), Some((0, 44)));
     }
 
     #[test]
@@ -351,7 +439,11 @@ mod tests {
         );
         assert!(matches!(
             normalise(&[TD3[0], "L898902C36UTO7408122F1204159ZE184226B<<<<<1"]).unwrap_err(),
-            MrzError::LineLength { line: 1, found: 43, expected: 44 }
+            MrzError::LineLength {
+                line: 1,
+                found: 43,
+                expected: 44
+            }
         ));
         let bad = "L898902C36UTO7408122F1204159ZE184226B<<<<-10";
         assert_eq!(

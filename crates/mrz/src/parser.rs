@@ -1,12 +1,12 @@
 //! Parsing: normalise, repair, extract, verify, judge.
 
-use crate::check::check_char;
+use crate::check::{char_value, check_char, check_digit_bytes};
 use crate::codes::is_valid_state_code;
 use crate::date::{read_mrz_date, Date, DateKind, MrzDate};
 use crate::error::MrzError;
 use crate::fields::{at, extract, gather, name_filler_start, read_sex, text, trimmed_text};
 use crate::format::{DocNumberLayout, Format, Layout, Pos, Span};
-use crate::normalise::{normalise, push_flag};
+use crate::normalise::{normalise, push_flag, Origin};
 use crate::repair::{candidates, pick_best, search, Alternatives, Cand, Kind, Outcome, Slot};
 use crate::report::{Check, CheckStatus, MrzReport, Repair};
 use std::collections::HashMap;
@@ -60,20 +60,7 @@ impl ParseOptions {
 /// assert_eq!(r.fields.birth_date.unwrap().to_string(), "1974-08-12");
 /// ```
 pub fn parse(lines: &[&str], options: &ParseOptions) -> Result<MrzReport, MrzError> {
-    let norm = normalise(lines)?;
-    let alts = build_alternatives(&norm.origin, &options.alternatives);
-    let mut w = Work {
-        format: norm.format,
-        layout: norm.format.layout(),
-        lines: norm.lines,
-        reference: options.reference_date,
-        alts,
-        repairs: Vec::new(),
-        flags: norm.flags,
-        notes: Vec::new(),
-        profile: Profile::Other,
-        alnum_repairs: Vec::new(),
-    };
+    let mut w = Work::new(lines, options)?;
     let as_read = AsRead::capture(&w);
     if options.repair {
         w.repair_all();
@@ -89,21 +76,17 @@ pub fn parse_text(text: &str, options: &ParseOptions) -> Result<MrzReport, MrzEr
     parse(&lines, options)
 }
 
-fn build_alternatives(origin: &[Vec<Option<Pos>>], list: &[CharAlternatives]) -> Alternatives {
+fn build_alternatives(
+    origin: &Origin,
+    line_length: usize,
+    list: &[CharAlternatives],
+) -> Alternatives {
     if list.is_empty() {
         return Alternatives::default();
     }
-    let mut where_from: HashMap<Pos, Pos> = HashMap::new();
-    for (l, row) in origin.iter().enumerate() {
-        for (c, from) in row.iter().enumerate() {
-            if let Some(f) = from {
-                where_from.entry(*f).or_insert((l, c));
-            }
-        }
-    }
     let mut map: HashMap<Pos, Vec<(u8, f32)>> = HashMap::new();
     for a in list {
-        let Some(&pos) = where_from.get(&(a.line, a.column)) else {
+        let Some(pos) = origin.find((a.line, a.column), line_length) else {
             continue;
         };
         let entry = map.entry(pos).or_default();
@@ -239,6 +222,27 @@ struct Work {
 }
 
 impl Work {
+    fn new(lines: &[&str], options: &ParseOptions) -> Result<Work, MrzError> {
+        let norm = normalise(lines)?;
+        let alts = build_alternatives(
+            &norm.origin,
+            norm.format.line_length(),
+            &options.alternatives,
+        );
+        Ok(Work {
+            format: norm.format,
+            layout: norm.format.layout(),
+            lines: norm.lines,
+            reference: options.reference_date,
+            alts,
+            repairs: Vec::new(),
+            flags: norm.flags,
+            notes: Vec::new(),
+            profile: Profile::Other,
+            alnum_repairs: Vec::new(),
+        })
+    }
+
     fn get(&self, p: Pos) -> u8 {
         at(&self.lines, p)
     }
@@ -262,7 +266,93 @@ impl Work {
         });
     }
 
+    /// Whether no repair step would change anything: every check digit
+    /// verifies (or is a permitted filler), dates are real, closed-set fields
+    /// are valid, names hold no digits and no `K` sits where a filler is
+    /// expected. A conservative, allocation-free shortcut for the common
+    /// case of a clean read: when it says `false`, the full repair pass runs
+    /// (and may still change nothing).
+    fn nothing_to_repair(&self) -> bool {
+        let l = self.layout;
+        let lines = &self.lines;
+        let code = l.code.bytes(lines);
+        if !code.first().is_some_and(u8::is_ascii_uppercase)
+            || code.get(1).is_some_and(u8::is_ascii_digit)
+        {
+            return false;
+        }
+        if !code_is_valid(l.issuer.bytes(lines)) || !code_is_valid(l.nationality.bytes(lines)) {
+            return false;
+        }
+        if !matches!(self.get(l.sex), b'M' | b'F' | b'X' | b'<') {
+            return false;
+        }
+        let name = l.name.bytes(lines);
+        if name.iter().any(u8::is_ascii_digit)
+            || name_filler_start(name).is_some_and(|s| name[s..].contains(&b'K'))
+        {
+            return false;
+        }
+        let mut filler_regions = [l.optional1, l.optional2, l.personal.map(|p| p.0)]
+            .into_iter()
+            .flatten();
+        if filler_regions.any(|s| s.bytes(lines).contains(&b'K')) {
+            return false;
+        }
+        let digit_ok = |data: &[u8], cd: Pos| {
+            let c = self.get(cd);
+            c.is_ascii_digit() && check_char(data) == Some(c)
+        };
+        for (span, cd, kind) in [
+            (l.birth, l.birth_cd, DateKind::Birth),
+            (l.expiry, l.expiry_cd, DateKind::Expiry),
+        ] {
+            let data = span.bytes(lines);
+            let date_ok = matches!(
+                read_mrz_date(data, kind, self.reference),
+                MrzDate::Valid(_) | MrzDate::Unknown
+            );
+            if !date_ok || !digit_ok(data, cd) {
+                return false;
+            }
+        }
+        // A long document number (`<` in the check-digit position) takes the full pass.
+        let number = l.doc_number.bytes(lines);
+        if !digit_ok(number, l.doc_cd) {
+            return false;
+        }
+        let profile = Profile::detect(self.format, l, lines);
+        if profile == Profile::KhmId && !number.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        if let Some((span, cd)) = l.personal {
+            let data = span.bytes(lines);
+            let empty = data.iter().all(|&c| c == b'<') && self.get(cd) == b'<';
+            if !empty && !digit_ok(data, cd) {
+                return false;
+            }
+        }
+        if let Some((parts, cpos)) = l.composite {
+            let c = self.get(cpos);
+            if !(profile == Profile::KhmId && c == b'<') {
+                let data = parts.iter().flat_map(|s| s.bytes(lines));
+                if !c.is_ascii_digit() || check_digit_bytes(data) != Some(c - b'0') {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
     fn repair_all(&mut self) {
+        if self.nothing_to_repair() {
+            self.profile = Profile::detect(self.format, self.layout, &self.lines);
+            return;
+        }
+        self.repair_every_field();
+    }
+
+    fn repair_every_field(&mut self) {
         self.repair_document_code();
         self.repair_code(self.layout.issuer, "issuer");
         self.repair_code(self.layout.nationality, "nationality");
@@ -270,7 +360,12 @@ impl Work {
         self.repair_name();
         self.profile = Profile::detect(self.format, self.layout, &self.lines);
         self.repair_structural_fillers();
-        self.repair_date(self.layout.birth, self.layout.birth_cd, DateKind::Birth, "birth_date");
+        self.repair_date(
+            self.layout.birth,
+            self.layout.birth_cd,
+            DateKind::Birth,
+            "birth_date",
+        );
         self.repair_date(
             self.layout.expiry,
             self.layout.expiry_cd,
@@ -287,14 +382,24 @@ impl Work {
 
     /// Unprotected alphabetic position: the best look-alike or alternative, if unique.
     fn best_alpha(&self, p: Pos, filler_ok: bool) -> Option<Cand> {
-        pick_best(&candidates(self.get(p), Kind::Alpha, self.alts.get(p), filler_ok, false))
+        pick_best(&candidates(
+            self.get(p),
+            Kind::Alpha,
+            self.alts.get(p),
+            filler_ok,
+            false,
+        ))
     }
 
     fn repair_document_code(&mut self) {
         let span = self.layout.code;
         for (i, p) in span.positions().enumerate() {
             let c = self.get(p);
-            let bad = if i == 0 { !c.is_ascii_uppercase() } else { c.is_ascii_digit() };
+            let bad = if i == 0 {
+                !c.is_ascii_uppercase()
+            } else {
+                c.is_ascii_digit()
+            };
             if !bad {
                 continue;
             }
@@ -556,14 +661,25 @@ impl Work {
         let profile = self.profile;
         let slots = self.slots(
             &positions,
-            |i| if i < n { profile.doc_kind(i) } else { Kind::Numeric },
+            |i| {
+                if i < n {
+                    profile.doc_kind(i)
+                } else {
+                    Kind::Numeric
+                }
+            },
             |_| false,
         );
         let outcome = search(&buf, &slots, numeric, |b| {
             digit_matches(b) && doc_structure_ok(&b[..n]) && (!numeric || all_digits(b))
         });
-        let names =
-            move |i: usize| if i < n { "document_number" } else { "document_number_check_digit" };
+        let names = move |i: usize| {
+            if i < n {
+                "document_number"
+            } else {
+                "document_number_check_digit"
+            }
+        };
         let confirmed = if numeric {
             "the document-number check digit (Cambodian ID numbers are 9 digits)"
         } else {
@@ -583,21 +699,30 @@ impl Work {
         positions.push(cd);
         let n = span.len;
         let buf = gather(&self.lines, &positions);
-        let ok = |b: &[u8]| {
-            digit_matches(b) || (b[..n].iter().all(|&c| c == b'<') && b[n] == b'<')
-        };
+        let ok = |b: &[u8]| digit_matches(b) || (b[..n].iter().all(|&c| c == b'<') && b[n] == b'<');
         if ok(&buf) {
             return;
         }
         let profile = self.profile;
         let slots = self.slots(
             &positions,
-            |i| if i < n { profile.personal_kind(i) } else { Kind::Numeric },
+            |i| {
+                if i < n {
+                    profile.personal_kind(i)
+                } else {
+                    Kind::Numeric
+                }
+            },
             |i| i == n,
         );
         let outcome = search(&buf, &slots, false, ok);
-        let names =
-            move |i: usize| if i < n { "personal_number" } else { "personal_number_check_digit" };
+        let names = move |i: usize| {
+            if i < n {
+                "personal_number"
+            } else {
+                "personal_number_check_digit"
+            }
+        };
         let applied = self.apply(
             outcome,
             &positions,
@@ -671,7 +796,11 @@ impl Work {
                 .enumerate()
                 .filter(|&(i, p)| i == last || free.iter().any(|s| s.contains(*p)))
                 .map(|(i, &p)| {
-                    let kind = if i == last { Kind::Numeric } else { Kind::AlphaNum };
+                    let kind = if i == last {
+                        Kind::Numeric
+                    } else {
+                        Kind::AlphaNum
+                    };
                     Slot {
                         index: i,
                         kind,
@@ -690,7 +819,13 @@ impl Work {
             }
         };
         let found = matches!(outcome, Outcome::Found(_));
-        self.apply(outcome, &positions, &names, "the composite check digit", "composite");
+        self.apply(
+            outcome,
+            &positions,
+            &names,
+            "the composite check digit",
+            "composite",
+        );
         // Every field check passes, the composite is a digit and disagrees:
         // the alphanumeric repairs (which the composite covers) are not confirmed.
         if fields_ok && !found && c.is_ascii_digit() && !self.alnum_repairs.is_empty() {
@@ -729,8 +864,7 @@ impl Work {
 
         // Check digits.
         let mut checks = Vec::new();
-        let mut make = |field: &str, data: Vec<u8>, cd: Pos, absent_ok: bool| {
-            let expected = check_char(&data);
+        let mut make = |field: &str, expected: Option<u8>, cd: Pos, absent_ok: bool| {
             let found = at(lines, cd);
             let status = if found == b'<' && absent_ok {
                 CheckStatus::Absent
@@ -746,22 +880,41 @@ impl Work {
                 status,
             });
         };
-        make("document_number", gather(lines, &ex.doc.positions), ex.doc.cd, false);
-        make("birth_date", self.layout.birth.bytes(lines).to_vec(), self.layout.birth_cd, false);
+        let digit_of = |positions: &mut dyn Iterator<Item = Pos>| {
+            let mut sum: u32 = 0;
+            for (i, p) in positions.enumerate() {
+                sum += char_value(at(lines, p))? * [7, 3, 1][i % 3];
+            }
+            // Below 10: the cast cannot truncate.
+            Some(b'0' + (sum % 10) as u8)
+        };
         make(
-            "expiry_date",
-            self.layout.expiry.bytes(lines).to_vec(),
-            self.layout.expiry_cd,
+            "document_number",
+            digit_of(&mut ex.doc.positions.iter().copied()),
+            ex.doc.cd,
             false,
         );
-        if let Some((span, cd)) = self.layout.personal {
-            let data = span.bytes(lines).to_vec();
+        let l = self.layout;
+        make(
+            "birth_date",
+            check_char(l.birth.bytes(lines)),
+            l.birth_cd,
+            false,
+        );
+        make(
+            "expiry_date",
+            check_char(l.expiry.bytes(lines)),
+            l.expiry_cd,
+            false,
+        );
+        if let Some((span, cd)) = l.personal {
+            let data = span.bytes(lines);
             let empty = data.iter().all(|&c| c == b'<');
-            make("personal_number", data, cd, empty);
+            make("personal_number", check_char(data), cd, empty);
         }
-        if let Some((parts, cpos)) = self.layout.composite {
-            let data: Vec<u8> = parts.iter().flat_map(|s| s.bytes(lines).iter().copied()).collect();
-            make("composite", data, cpos, self.profile == Profile::KhmId);
+        if let Some((parts, cpos)) = l.composite {
+            let expected = digit_of(&mut parts.iter().flat_map(|s| s.positions()));
+            make("composite", expected, cpos, self.profile == Profile::KhmId);
         }
 
         let label = |f: &str| f.replace('_', " ");
@@ -796,19 +949,34 @@ impl Work {
             ("birth date", ex.birth, self.layout.birth.bytes(lines)),
             ("expiry date", ex.expiry, self.layout.expiry.bytes(lines)),
         ] {
-            let key = if kind == "birth date" { "birth_date" } else { "expiry_date" };
+            let key = if kind == "birth date" {
+                "birth_date"
+            } else {
+                "expiry_date"
+            };
             match d {
                 MrzDate::Valid(_) => {}
                 MrzDate::Unknown => push_flag(
                     &mut flags,
-                    if key == "birth_date" { "birth_date_unknown" } else { "expiry_date_unknown" },
+                    if key == "birth_date" {
+                        "birth_date_unknown"
+                    } else {
+                        "expiry_date_unknown"
+                    },
                 ),
                 MrzDate::Invalid | MrzDate::NotNumeric => {
                     push_flag(
                         &mut flags,
-                        if key == "birth_date" { "invalid_birth_date" } else { "invalid_expiry_date" },
+                        if key == "birth_date" {
+                            "invalid_birth_date"
+                        } else {
+                            "invalid_expiry_date"
+                        },
                     );
-                    reasons.push(format!("{kind} '{}' (YYMMDD) is not a valid date", text(raw)));
+                    reasons.push(format!(
+                        "{kind} '{}' (YYMMDD) is not a valid date",
+                        text(raw)
+                    ));
                 }
             }
         }
@@ -821,7 +989,10 @@ impl Work {
         // Sex.
         if ex.fields.sex.is_none() {
             push_flag(&mut flags, "invalid_sex");
-            reasons.push(format!("sex '{}' is not M, F, X or <", char::from(at(lines, self.layout.sex))));
+            reasons.push(format!(
+                "sex '{}' is not M, F, X or <",
+                char::from(at(lines, self.layout.sex))
+            ));
         } else if read_sex(as_read.sex).is_none() {
             push_flag(&mut flags, "unverified_sex");
             reasons.push(format!(
@@ -834,7 +1005,9 @@ impl Work {
         // Document code.
         let code = self.layout.code.bytes(lines);
         let code_ok = code.first().is_some_and(u8::is_ascii_uppercase)
-            && code.get(1).is_some_and(|&c| c.is_ascii_uppercase() || c == b'<');
+            && code
+                .get(1)
+                .is_some_and(|&c| c.is_ascii_uppercase() || c == b'<');
         if !code_ok {
             reasons.push(format!("document code '{}' is not 1-2 letters", text(code)));
         }
@@ -849,11 +1022,18 @@ impl Work {
             }
             push_flag(
                 &mut flags,
-                if field == "issuer" { "unverified_issuer" } else { "unverified_nationality" },
+                if field == "issuer" {
+                    "unverified_issuer"
+                } else {
+                    "unverified_nationality"
+                },
             );
             let now = span.bytes(lines);
             let suggestion = if now != read.as_slice() && code_is_valid(now) {
-                format!(" (look-alike repair suggests '{}', not verified)", trimmed_text(now))
+                format!(
+                    " (look-alike repair suggests '{}', not verified)",
+                    trimmed_text(now)
+                )
             } else {
                 String::new()
             };
@@ -917,8 +1097,7 @@ impl Work {
         if status("birth_date") == Some(CheckStatus::Verified) && ex.fields.birth_date.is_some() {
             verified_fields.push("birth_date".into());
         }
-        if status("expiry_date") == Some(CheckStatus::Verified) && ex.fields.expiry_date.is_some()
-        {
+        if status("expiry_date") == Some(CheckStatus::Verified) && ex.fields.expiry_date.is_some() {
             verified_fields.push("expiry_date".into());
         }
         match status("personal_number") {
@@ -947,5 +1126,80 @@ impl Work {
             verified_fields,
             lines: self.lines.iter().map(|l| text(l)).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECIMENS: [&[&str]; 5] = [
+        &[
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ],
+        &[
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ],
+        &[
+            "IDKHM1501009998<<<<<<<<<<<<<<<",
+            "8501019M2506300KHM<<<<<<<<<<<<",
+            "CHAN<<DARA<<<<<<<<<<<<<<<<<<<<",
+        ],
+        &[
+            "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+            "D231458907UTO7408122F1204159<<<<<<<6",
+        ],
+        &[
+            "PNKHMKEO<<VIBOL<<<<<<<<<<<<<<<<<<<<<<<<<<<<<",
+            "N012345679KHM9207042M3201152N0001234567<<<72",
+        ],
+    ];
+
+    /// The shortcut never skips a repair the full pass would make: on
+    /// thousands of damaged specimens, whenever it says "nothing to repair",
+    /// the full pass changes nothing and adds no flag or note.
+    #[test]
+    fn shortcut_agrees_with_the_full_repair_pass() {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<<<<KKOSIZB";
+        let options = ParseOptions::new(Date::new(2026, 11, 23).unwrap());
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut shortcut, mut full) = (0, 0);
+        for round in 0..6000 {
+            let spec = SPECIMENS[round % SPECIMENS.len()];
+            let mut lines: Vec<Vec<u8>> = spec.iter().map(|l| l.as_bytes().to_vec()).collect();
+            for _ in 0..next(3) {
+                let l = next(lines.len());
+                let c = next(lines[l].len());
+                lines[l][c] = ALPHABET[next(ALPHABET.len())];
+            }
+            let text: Vec<String> = lines
+                .iter()
+                .map(|l| String::from_utf8(l.clone()).unwrap())
+                .collect();
+            let refs: Vec<&str> = text.iter().map(String::as_str).collect();
+            let w = Work::new(&refs, &options).unwrap();
+            if !w.nothing_to_repair() {
+                full += 1;
+                continue;
+            }
+            shortcut += 1;
+            let mut slow = Work::new(&refs, &options).unwrap();
+            slow.repair_every_field();
+            assert!(slow.repairs.is_empty(), "{text:?}: {:?}", slow.repairs);
+            assert!(slow.notes.is_empty(), "{text:?}: {:?}", slow.notes);
+            assert_eq!(slow.flags, w.flags, "{text:?}");
+            assert_eq!(slow.profile, Profile::detect(w.format, w.layout, &w.lines));
+        }
+        // Both paths were exercised.
+        assert!(shortcut > 500 && full > 500, "{shortcut} / {full}");
     }
 }

@@ -6,7 +6,7 @@
 //!   positions the reverse (`0`→O, `1`→I, `5`→S, `8`→B, `2`→Z, `6`→G).
 //! * OCR alternatives: per-character candidates with confidences
 //!   ([`CharAlternatives`](crate::CharAlternatives)).
-//! * [`search`] tries combinations of candidate substitutions, fewest
+//! * A search tries combinations of candidate substitutions, fewest
 //!   changes first (at most [`MAX_CHANGES`] per field), and keeps those a
 //!   predicate (a check digit, a valid date, a valid code) accepts.
 //!
@@ -240,7 +240,10 @@ pub(crate) enum Outcome {
     Found(Vec<Change>),
     /// Several combinations with the fewest changes are accepted and nothing
     /// separates them.
-    Ambiguous { changes: usize, results: Vec<Vec<u8>> },
+    Ambiguous {
+        changes: usize,
+        results: Vec<Vec<u8>>,
+    },
     /// No combination of at most [`MAX_CHANGES`] substitutions is accepted.
     NotFound,
 }
@@ -397,15 +400,33 @@ mod tests {
     #[test]
     fn candidates_respect_kind() {
         assert!(candidates(b'7', Kind::Numeric, &[], false, false).is_empty());
-        assert_eq!(candidates(b'O', Kind::Numeric, &[], false, false)[0].ch, b'0');
+        assert_eq!(
+            candidates(b'O', Kind::Numeric, &[], false, false)[0].ch,
+            b'0'
+        );
         assert_eq!(candidates(b'0', Kind::Alpha, &[], false, false)[0].ch, b'O');
-        assert_eq!(candidates(b'0', Kind::AlphaNum, &[], false, false)[0].ch, b'O');
-        assert_eq!(candidates(b'O', Kind::AlphaNum, &[], false, false)[0].ch, b'0');
+        assert_eq!(
+            candidates(b'0', Kind::AlphaNum, &[], false, false)[0].ch,
+            b'O'
+        );
+        assert_eq!(
+            candidates(b'O', Kind::AlphaNum, &[], false, false)[0].ch,
+            b'0'
+        );
         // Alternatives outside the kind are ignored; the best goes first.
-        let c = candidates(b'8', Kind::Numeric, &[(b'B', 0.9), (b'6', 0.3), (b'3', 0.4)], false, false);
+        let c = candidates(
+            b'8',
+            Kind::Numeric,
+            &[(b'B', 0.9), (b'6', 0.3), (b'3', 0.4)],
+            false,
+            false,
+        );
         assert_eq!(c.iter().map(|c| c.ch).collect::<Vec<_>>(), vec![b'3', b'6']);
         assert!(candidates(b'K', Kind::AlphaNum, &[], false, true).is_empty());
-        assert_eq!(candidates(b'K', Kind::AlphaNum, &[], true, true)[0].ch, b'<');
+        assert_eq!(
+            candidates(b'K', Kind::AlphaNum, &[], true, true)[0].ch,
+            b'<'
+        );
     }
 
     #[test]
@@ -421,7 +442,10 @@ mod tests {
         }
         // Nothing to try.
         let buf = b"7408125".to_vec();
-        assert!(matches!(search(&buf, &date_slots(&buf), true, cd_ok), Outcome::NotFound));
+        assert!(matches!(
+            search(&buf, &date_slots(&buf), true, cd_ok),
+            Outcome::NotFound
+        ));
     }
 
     #[test]
@@ -432,7 +456,13 @@ mod tests {
         let slots = vec![Slot {
             index: 0,
             kind: Kind::Numeric,
-            cands: candidates(b'1', Kind::Numeric, &[(b'2', 0.6), (b'3', 0.3)], false, false),
+            cands: candidates(
+                b'1',
+                Kind::Numeric,
+                &[(b'2', 0.6), (b'3', 0.3)],
+                false,
+                false,
+            ),
         }];
         let accept = |b: &[u8]| b[0] == b'2' || b[0] == b'3';
         match search(&buf, &slots, true, accept) {
@@ -444,7 +474,13 @@ mod tests {
             Outcome::Ambiguous { changes: 1, .. }
         ));
         assert_eq!(pick_best(&slots[0].cands).map(|c| c.ch), Some(b'2'));
-        let tied = candidates(b'1', Kind::Numeric, &[(b'2', 0.5), (b'3', 0.5)], false, false);
+        let tied = candidates(
+            b'1',
+            Kind::Numeric,
+            &[(b'2', 0.5), (b'3', 0.5)],
+            false,
+            false,
+        );
         assert_eq!(pick_best(&tied), None);
     }
 }

@@ -86,6 +86,20 @@ pub struct MrzReport {
     /// `valid` under ICAO 9303 alone (false for a Cambodian ID accepted with `<` as composite).
     pub valid_strict: bool,
     /// snake_case flags: normalisations, repairs, structure and policy notes.
+    ///
+    /// * normalisation: `lowercase_normalised`, `normalised_guillemets`,
+    ///   `spaces_removed`, `line_trimmed`, `line_padded`, `lines_split`;
+    /// * repair: `repaired` (any repair), `filler_repaired` (`K` read for `<`),
+    ///   `name_repaired`, `document_code_repaired`, `repair_ambiguous`,
+    ///   `repair_rejected_by_composite`;
+    /// * unprotected fields not valid as read: `unverified_issuer`,
+    ///   `unverified_nationality`, `unverified_sex`, `unverified_name`;
+    /// * field problems: `invalid_birth_date`, `invalid_expiry_date`,
+    ///   `invalid_sex`, `birth_date_unknown`, `expiry_date_unknown`;
+    /// * structure and policy: `long_document_number`, `name_truncated`,
+    ///   `expired` (not part of the verdict), `khm_composite_absent`
+    ///   (Cambodian ID accepted with `<` as composite),
+    ///   `khm_unexpected_document_number`.
     pub flags: Vec<String>,
     /// Human-readable reasons why `valid` is false (empty when valid).
     pub reasons: Vec<String>,

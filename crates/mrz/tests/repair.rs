@@ -66,7 +66,11 @@ fn numeric_lookalikes_each_rule() {
         assert_eq!(raw.fields.birth_date, None);
 
         let r = run(&[&lines[0], &bad]);
-        assert!(r.valid && r.valid_strict, "{letter}->{digit}: {:?}", r.reasons);
+        assert!(
+            r.valid && r.valid_strict,
+            "{letter}->{digit}: {:?}",
+            r.reasons
+        );
         let rep = only_repair(&r);
         assert_eq!(
             (rep.line, rep.column, rep.from, rep.to, rep.field.as_str()),
@@ -89,7 +93,10 @@ fn numeric_lookalike_in_check_digit_and_numeric_document_number() {
     let r = run(&[TD3[0], &put(TD3[1], 19, 'Z')]);
     assert!(r.valid, "{:?}", r.reasons);
     let rep = only_repair(&r);
-    assert_eq!((rep.from, rep.to, rep.field.as_str()), ('Z', '2', "birth_date_check_digit"));
+    assert_eq!(
+        (rep.from, rep.to, rep.field.as_str()),
+        ('Z', '2', "birth_date_check_digit")
+    );
 
     // Cambodian ID numbers are 9 digits: O read for 0 in the number.
     let lines = td1(&khm_id()).unwrap();
@@ -98,7 +105,10 @@ fn numeric_lookalike_in_check_digit_and_numeric_document_number() {
     let r = run(&[&bad, &lines[1], &lines[2]]);
     assert!(r.valid, "{:?}", r.reasons);
     let rep = only_repair(&r);
-    assert_eq!((rep.column, rep.from, rep.to, rep.field.as_str()), (7, 'O', '0', "document_number"));
+    assert_eq!(
+        (rep.column, rep.from, rep.to, rep.field.as_str()),
+        (7, 'O', '0', "document_number")
+    );
     assert_eq!(r.fields.document_number, "120345678");
 }
 
@@ -125,13 +135,27 @@ fn alphabetic_lookalikes_each_rule_in_nationality() {
         bad.replace_range(10..13, read);
         let r = run(&[&lines[0], &bad]);
         // Every check digit passes: none covers the nationality.
-        assert!(r.checks.iter().all(|c| c.status == CheckStatus::Verified), "{code}");
+        assert!(
+            r.checks.iter().all(|c| c.status == CheckStatus::Verified),
+            "{code}"
+        );
         assert!(!r.valid && !r.valid_strict, "{code}: must not be valid");
-        assert!(r.has_flag("unverified_nationality"), "{code}: {:?}", r.flags);
-        assert!(r.reasons.iter().any(|x| x.contains("nationality")), "{:?}", r.reasons);
+        assert!(
+            r.has_flag("unverified_nationality"),
+            "{code}: {:?}",
+            r.flags
+        );
+        assert!(
+            r.reasons.iter().any(|x| x.contains("nationality")),
+            "{:?}",
+            r.reasons
+        );
         assert_eq!(r.fields.nationality, code, "suggestion");
         let rep = only_repair(&r);
-        assert_eq!((rep.from, rep.to, rep.field.as_str()), (digit, letter, "nationality"));
+        assert_eq!(
+            (rep.from, rep.to, rep.field.as_str()),
+            (digit, letter, "nationality")
+        );
         assert!(rep.reason.contains("not verified"), "{}", rep.reason);
         assert!(!r.field_verified("nationality"));
     }
@@ -173,12 +197,22 @@ fn code_without_a_valid_lookalike_is_left_alone() {
 /// Digits in names become look-alike letters, reported as unverified.
 #[test]
 fn alphabetic_lookalikes_in_names() {
-    for (digit, letter) in [('0', 'O'), ('1', 'I'), ('2', 'Z'), ('5', 'S'), ('6', 'G'), ('8', 'B')] {
+    for (digit, letter) in [
+        ('0', 'O'),
+        ('1', 'I'),
+        ('2', 'Z'),
+        ('5', 'S'),
+        ('6', 'G'),
+        ('8', 'B'),
+    ] {
         // ERIKSSON<<ANNA<MARIA: put the digit in place of a letter.
         let name_line = put(TD3[0], 6, digit); // R
         let r = run(&[&name_line, TD3[1]]);
         let rep = only_repair(&r);
-        assert_eq!((rep.line, rep.column, rep.from, rep.to), (0, 6, digit, letter));
+        assert_eq!(
+            (rep.line, rep.column, rep.from, rep.to),
+            (0, 6, digit, letter)
+        );
         assert_eq!(rep.field, "name");
         assert!(rep.reason.contains("not verified"));
         assert!(r.has_flag("unverified_name"), "{:?}", r.flags);
@@ -198,7 +232,10 @@ fn k_read_for_filler_after_the_given_names() {
     assert!(r.valid, "{:?}", r.reasons);
     assert!(r.has_flag("filler_repaired"));
     assert_eq!(r.repairs.len(), 2);
-    assert!(r.repairs.iter().all(|x| x.from == 'K' && x.to == '<' && x.field == "name"));
+    assert!(r
+        .repairs
+        .iter()
+        .all(|x| x.from == 'K' && x.to == '<' && x.field == "name"));
     assert_eq!(r.fields.given_names, "ANNA MARIA");
     assert_eq!(r.lines[0], TD3[0]);
     // K right after a single filler is part of the given names, not a filler.
@@ -231,7 +268,10 @@ fn k_read_for_filler_in_optional_data_and_personal_number() {
     let r = run(&[&lines[0], &put(&lines[1], 42, 'K')]);
     assert!(r.valid, "{:?}", r.reasons);
     assert_eq!(only_repair(&r).field, "personal_number_check_digit");
-    assert_eq!(r.check("personal_number").unwrap().status, CheckStatus::Absent);
+    assert_eq!(
+        r.check("personal_number").unwrap().status,
+        CheckStatus::Absent
+    );
 }
 
 #[test]
@@ -313,7 +353,10 @@ fn ambiguous_repairs_are_not_made() {
     let r = run(&[TD3[0], &bad]);
     assert!(!r.valid);
     assert!(r.repairs.is_empty(), "{:#?}", r.repairs);
-    assert_eq!(r.check("document_number").unwrap().status, CheckStatus::Refuted);
+    assert_eq!(
+        r.check("document_number").unwrap().status,
+        CheckStatus::Refuted
+    );
 }
 
 #[test]

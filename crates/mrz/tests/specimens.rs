@@ -39,10 +39,22 @@ fn icao_td3_specimen() {
             ("composite", Some('0'), '0', CheckStatus::Verified),
         ]
     );
-    for f in ["document_number", "birth_date", "expiry_date", "personal_number"] {
+    for f in [
+        "document_number",
+        "birth_date",
+        "expiry_date",
+        "personal_number",
+    ] {
         assert!(r.field_verified(f), "{f}");
     }
-    for f in ["surname", "given_names", "nationality", "issuer", "sex", "document_code"] {
+    for f in [
+        "surname",
+        "given_names",
+        "nationality",
+        "issuer",
+        "sex",
+        "document_code",
+    ] {
         assert!(!r.field_verified(f), "{f}");
     }
     assert_eq!(r.lines, TD3);
@@ -64,7 +76,10 @@ fn icao_td1_specimen() {
     assert_eq!(f.expiry_date, Some(date(2012, 4, 15)));
     assert_eq!(f.nationality, "UTO");
     assert_eq!(f.personal_number, None);
-    assert_eq!((f.surname.as_str(), f.given_names.as_str()), ("ERIKSSON", "ANNA MARIA"));
+    assert_eq!(
+        (f.surname.as_str(), f.given_names.as_str()),
+        ("ERIKSSON", "ANNA MARIA")
+    );
     assert_eq!(r.check("document_number").unwrap().found, '7');
     assert_eq!(r.check("composite").unwrap().status, CheckStatus::Verified);
     assert!(r.check("personal_number").is_none());
@@ -87,7 +102,10 @@ fn icao_td1_long_document_number() {
     assert_eq!(r.fields.document_number, "D23145890734");
     assert_eq!(r.fields.optional1, None);
     let c = r.check("document_number").unwrap();
-    assert_eq!((c.expected, c.found, c.status), (Some('9'), '9', CheckStatus::Verified));
+    assert_eq!(
+        (c.expected, c.found, c.status),
+        (Some('9'), '9', CheckStatus::Verified)
+    );
     assert_eq!(r.fields.birth_date, Some(date(1934, 7, 12)));
     assert_eq!(r.fields.expiry_date, Some(date(2095, 7, 12)));
     assert_eq!(r.fields.sex.as_deref(), Some("M"));
@@ -153,22 +171,33 @@ fn refuted_check_digits_are_reported_not_errors() {
     let r = parse(&[TD3[0], &put(TD3[1], 9, '7')], &raw_opts()).unwrap();
     assert!(!r.valid && !r.valid_strict);
     let c = r.check("document_number").unwrap();
-    assert_eq!((c.expected, c.found, c.status), (Some('6'), '7', CheckStatus::Refuted));
+    assert_eq!(
+        (c.expected, c.found, c.status),
+        (Some('6'), '7', CheckStatus::Refuted)
+    );
     assert_eq!(r.check("composite").unwrap().status, CheckStatus::Refuted);
-    assert!(r.reasons.iter().any(|x| x.contains("document number check digit refuted")));
+    assert!(r
+        .reasons
+        .iter()
+        .any(|x| x.contains("document number check digit refuted")));
     assert!(!r.field_verified("document_number"));
 }
 
 #[test]
 fn invalid_dates_are_field_problems() {
     // Month 13 and day 32 with correct check digits, and 30 February.
-    for (date_text, what) in [("741312", "month 13"), ("740832", "day 32"), ("740230", "30 Feb")] {
+    for (date_text, what) in [
+        ("741312", "month 13"),
+        ("740832", "day 32"),
+        ("740230", "30 Feb"),
+    ] {
         let d = kyc_mrz::check_digit(date_text).unwrap();
         let mut l2 = TD3[1].to_string();
         l2.replace_range(13..19, date_text);
         l2.replace_range(19..20, &d.to_string());
         // Keep the composite right so that only the date is wrong.
-        let comp = kyc_mrz::check_digit(&format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..43])).unwrap();
+        let comp =
+            kyc_mrz::check_digit(&format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..43])).unwrap();
         l2.replace_range(43..44, &comp.to_string());
         let r = run(&[TD3[0], &l2]);
         assert_eq!(r.fields.birth_date, None, "{what}");
@@ -184,7 +213,13 @@ fn invalid_dates_are_field_problems() {
 fn unknown_birth_date() {
     let mut d = kyc_mrz::generate::td3(&khm_passport()).unwrap();
     d[1].replace_range(13..20, "<<<<<<0");
-    let comp = kyc_mrz::check_digit(&format!("{}{}{}", &d[1][0..10], &d[1][13..20], &d[1][21..43])).unwrap();
+    let comp = kyc_mrz::check_digit(&format!(
+        "{}{}{}",
+        &d[1][0..10],
+        &d[1][13..20],
+        &d[1][21..43]
+    ))
+    .unwrap();
     d[1].replace_range(43..44, &comp.to_string());
     let r = run_owned(&d);
     assert!(r.valid, "{:?}", r.reasons);
@@ -199,7 +234,11 @@ fn normalisation_is_flagged() {
         "L898902C36UTO7408122F1204159ZE184226B<<<<<10   ",
     ]);
     assert!(r.valid, "{:?}", r.reasons);
-    for f in ["lowercase_normalised", "spaces_removed", "normalised_guillemets"] {
+    for f in [
+        "lowercase_normalised",
+        "spaces_removed",
+        "normalised_guillemets",
+    ] {
         assert!(r.has_flag(f), "{f}: {:?}", r.flags);
     }
     assert_eq!(r.lines, TD3);
@@ -243,21 +282,42 @@ fn errors_say_what_and_where() {
     // The TD1 middle line ends with the composite: it is never padded.
     assert_eq!(
         parse(&[TD1[0], &TD1[1][..29], TD1[2]], &opts()).unwrap_err(),
-        MrzError::LineLength { line: 1, found: 29, expected: 30 }
+        MrzError::LineLength {
+            line: 1,
+            found: 29,
+            expected: 30
+        }
     );
     // Surplus characters that are not fillers.
     assert_eq!(
         parse(&[&format!("{}X", TD3[0]), TD3[1]], &opts()).unwrap_err(),
-        MrzError::LineLength { line: 0, found: 45, expected: 44 }
+        MrzError::LineLength {
+            line: 0,
+            found: 45,
+            expected: 44
+        }
     );
     let e = parse(&[TD3[0], &put(TD3[1], 20, '?')], &opts()).unwrap_err();
     assert_eq!(
         e,
-        MrzError::InvalidCharacter { line: 1, column: 20, found: '?', field: Some("sex") }
+        MrzError::InvalidCharacter {
+            line: 1,
+            column: 20,
+            found: '?',
+            field: Some("sex")
+        }
     );
     assert!(e.to_string().contains("sex"));
     let e = parse(&[&put(TD3[0], 7, 'É'), TD3[1]], &opts()).unwrap_err();
-    assert!(matches!(e, MrzError::InvalidCharacter { line: 0, column: 7, found: 'É', field: Some("name") }));
+    assert!(matches!(
+        e,
+        MrzError::InvalidCharacter {
+            line: 0,
+            column: 7,
+            found: 'É',
+            field: Some("name")
+        }
+    ));
 }
 
 #[test]
@@ -266,10 +326,25 @@ fn json_shape() {
     let v: serde_json::Value = serde_json::to_value(&r).unwrap();
     assert_eq!(v["format"], "TD3");
     assert_eq!(v["valid"], true);
-    let keys: Vec<&str> = v["fields"].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = v["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut expected = vec![
-        "document_code", "issuer", "document_number", "optional1", "optional2", "birth_date",
-        "sex", "expiry_date", "nationality", "personal_number", "surname", "given_names",
+        "document_code",
+        "issuer",
+        "document_number",
+        "optional1",
+        "optional2",
+        "birth_date",
+        "sex",
+        "expiry_date",
+        "nationality",
+        "personal_number",
+        "surname",
+        "given_names",
     ];
     let mut got = keys.clone();
     got.sort_unstable();

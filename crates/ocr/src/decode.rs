@@ -31,7 +31,11 @@ impl Default for DecodeLimits {
 
 impl DecodeLimits {
     fn check(&self, w: u32, h: u32) -> Result<(), OcrError> {
-        let too_large = |what, actual: u64, limit: u64| OcrError::ImageTooLarge { what, actual, limit };
+        let too_large = |what, actual: u64, limit: u64| OcrError::ImageTooLarge {
+            what,
+            actual,
+            limit,
+        };
         if w > self.max_side {
             return Err(too_large(Limit::Width, w.into(), self.max_side.into()));
         }
@@ -69,7 +73,9 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Ocr
         .with_guessed_format()
         .map_err(|e| OcrError::Decode(e.to_string()))?;
     if reader.format().is_none() {
-        return Err(OcrError::Decode("unknown image format (PNG or JPEG expected)".into()));
+        return Err(OcrError::Decode(
+            "unknown image format (PNG or JPEG expected)".into(),
+        ));
     }
     let mut decoder = reader.into_decoder().map_err(err)?;
     let (w, h) = decoder.dimensions();
@@ -113,14 +119,20 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_empty() {
-        assert!(matches!(decode_image(b"", &DecodeLimits::default()), Err(OcrError::Decode(_))));
+        assert!(matches!(
+            decode_image(b"", &DecodeLimits::default()),
+            Err(OcrError::Decode(_))
+        ));
         assert!(matches!(
             decode_image(b"not an image at all", &DecodeLimits::default()),
             Err(OcrError::Decode(_))
         ));
         // A truncated PNG.
         let p = png(50, 50);
-        assert!(matches!(decode_image(&p[..p.len() / 2], &DecodeLimits::default()), Err(OcrError::Decode(_))));
+        assert!(matches!(
+            decode_image(&p[..p.len() / 2], &DecodeLimits::default()),
+            Err(OcrError::Decode(_))
+        ));
     }
 
     #[test]
@@ -132,7 +144,10 @@ mod tests {
         };
         assert!(matches!(
             decode_image(&p, &lim),
-            Err(OcrError::ImageTooLarge { what: Limit::Bytes, .. })
+            Err(OcrError::ImageTooLarge {
+                what: Limit::Bytes,
+                ..
+            })
         ));
         let lim = DecodeLimits {
             max_side: 90,
@@ -140,7 +155,10 @@ mod tests {
         };
         assert!(matches!(
             decode_image(&p, &lim),
-            Err(OcrError::ImageTooLarge { what: Limit::Width, .. })
+            Err(OcrError::ImageTooLarge {
+                what: Limit::Width,
+                ..
+            })
         ));
         let lim = DecodeLimits {
             max_pixels: 7999,
@@ -148,7 +166,10 @@ mod tests {
         };
         assert!(matches!(
             decode_image(&p, &lim),
-            Err(OcrError::ImageTooLarge { what: Limit::Pixels, .. })
+            Err(OcrError::ImageTooLarge {
+                what: Limit::Pixels,
+                ..
+            })
         ));
     }
 
@@ -160,7 +181,10 @@ mod tests {
         p[20..24].copy_from_slice(&100_000u32.to_be_bytes());
         let r = decode_image(&p, &DecodeLimits::default());
         assert!(
-            matches!(r, Err(OcrError::ImageTooLarge { .. }) | Err(OcrError::Decode(_))),
+            matches!(
+                r,
+                Err(OcrError::ImageTooLarge { .. }) | Err(OcrError::Decode(_))
+            ),
             "{r:?}"
         );
     }

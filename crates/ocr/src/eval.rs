@@ -70,23 +70,39 @@ pub fn load_cases(dir: &Path) -> Result<Vec<EvalCase>, EvalError> {
     let path = dir.join("ground_truth.csv");
     let text = std::fs::read_to_string(&path).map_err(|source| EvalError::Io { path, source })?;
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = split_csv(lines.next().ok_or_else(|| EvalError::Csv("empty file".into()))?);
+    let header = split_csv(
+        lines
+            .next()
+            .ok_or_else(|| EvalError::Csv("empty file".into()))?,
+    );
     let col = |name: &str| {
         header
             .iter()
             .position(|h| h.trim() == name)
             .ok_or_else(|| EvalError::Csv(format!("no column `{name}`")))
     };
-    let (cf, cd, c1, c2, c3) = (col("file")?, col("doc_type")?, col("mrz1")?, col("mrz2")?, col("mrz3")?);
+    let (cf, cd, c1, c2, c3) = (
+        col("file")?,
+        col("doc_type")?,
+        col("mrz1")?,
+        col("mrz2")?,
+        col("mrz3")?,
+    );
     let mut cases = Vec::new();
     for (i, line) in lines.enumerate() {
         let f = split_csv(line);
         let get = |c: usize| f.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
         let file = get(cf);
         if file.is_empty() || file.contains('/') || file.contains("..") {
-            return Err(EvalError::Csv(format!("row {}: bad file name `{file}`", i + 2)));
+            return Err(EvalError::Csv(format!(
+                "row {}: bad file name `{file}`",
+                i + 2
+            )));
         }
-        let mrz: Vec<String> = [get(c1), get(c2), get(c3)].into_iter().filter(|s| !s.is_empty()).collect();
+        let mrz: Vec<String> = [get(c1), get(c2), get(c3)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
         cases.push(EvalCase {
             file,
             doc_type: get(cd),
@@ -141,7 +157,12 @@ pub struct EvalSummary {
 }
 
 /// Reads one image (encoded bytes) and compares with its case.
-pub fn evaluate_one(reader: &mut MrzReader, bytes: &[u8], case: &EvalCase, reference: Date) -> EvalRow {
+pub fn evaluate_one(
+    reader: &mut MrzReader,
+    bytes: &[u8],
+    case: &EvalCase,
+    reference: Date,
+) -> EvalRow {
     let t = Instant::now();
     let result = decode_image(bytes, &DecodeLimits::default()).and_then(|rgb| {
         let gray = image::DynamicImage::ImageRgb8(rgb).into_luma8();
@@ -237,7 +258,11 @@ fn civil_from_days(z: i64) -> Date {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = if m <= 2 { y + 1 } else { y };
-    Date::new(y as i32, m, d).unwrap_or(Date { year: 1970, month: 1, day: 1 })
+    Date::new(y as i32, m, d).unwrap_or(Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
 }
 
 #[cfg(test)]
@@ -246,7 +271,10 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_commas() {
-        assert_eq!(split_csv(r#"a,"b,c","d""e",,f"#), vec!["a", "b,c", "d\"e", "", "f"]);
+        assert_eq!(
+            split_csv(r#"a,"b,c","d""e",,f"#),
+            vec!["a", "b,c", "d\"e", "", "f"]
+        );
     }
 
     #[test]
@@ -275,7 +303,17 @@ mod tests {
             row(true, true, false, true, 30.0),
             row(false, false, false, false, 20.0),
         ]);
-        assert_eq!((s.images, s.with_mrz, s.found, s.exact, s.false_accepts, s.no_mrz_correct), (3, 2, 2, 1, 1, 1));
+        assert_eq!(
+            (
+                s.images,
+                s.with_mrz,
+                s.found,
+                s.exact,
+                s.false_accepts,
+                s.no_mrz_correct
+            ),
+            (3, 2, 2, 1, 1, 1)
+        );
         assert_eq!(s.median_ms, 20.0);
     }
 

@@ -4,32 +4,8 @@
 //! second moments, bilinear sampling along an arbitrary affine frame, and a
 //! few quality measures.
 
-use image::{GrayImage, Luma, RgbImage};
+use image::{GrayImage, Luma};
 use imageproc::region_labelling::{connected_components, Connectivity};
-
-/// BT.601 luma of an RGB image (integer arithmetic).
-pub(crate) fn luma(rgb: &RgbImage) -> GrayImage {
-    let (w, h) = rgb.dimensions();
-    let mut out = Vec::with_capacity(w as usize * h as usize);
-    for p in rgb.as_raw().chunks_exact(3) {
-        let v = (77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8;
-        out.push(v.min(255) as u8);
-    }
-    GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
-}
-
-/// The brightest channel of each pixel. Black print stays dark while
-/// coloured security backgrounds (guilloches, tints) become light, which
-/// helps with the black MRZ on coloured paper.
-pub(crate) fn max_channel(rgb: &RgbImage) -> GrayImage {
-    let (w, h) = rgb.dimensions();
-    let out: Vec<u8> = rgb
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| p[0].max(p[1]).max(p[2]))
-        .collect();
-    GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
-}
 
 /// Resizes with a box (area-average) filter when shrinking and bilinear
 /// interpolation when enlarging. `w`, `h` are clamped to at least 1.
@@ -96,7 +72,8 @@ fn box_downscale(img: &GrayImage, w: u32, h: u32) -> GrayImage {
             *o = (a / wsum.max(1e-6)).round().clamp(0.0, 255.0) as u8;
         }
     }
-    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
+    GrayImage::from_raw(w as u32, h as u32, out)
+        .unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
 }
 
 /// Running max (or min) over windows of `2r+1` samples of each row, borders
@@ -162,7 +139,8 @@ fn rect_filter(img: &GrayImage, rx: u32, ry: u32, is_max: bool) -> GrayImage {
         let t = filter_rows(&t, h, w, ry as usize, is_max);
         transpose(&t, h, w)
     };
-    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
+    GrayImage::from_raw(w as u32, h as u32, out)
+        .unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
 }
 
 /// Grey-level dilation (max) with a `(2rx+1) × (2ry+1)` rectangle.
@@ -190,7 +168,8 @@ pub(crate) fn blackhat(img: &GrayImage, r: u32) -> GrayImage {
         .zip(img.as_raw())
         .map(|(&c, &i)| c.saturating_sub(i))
         .collect();
-    GrayImage::from_raw(img.width(), img.height(), out).unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
+    GrayImage::from_raw(img.width(), img.height(), out)
+        .unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
 }
 
 /// 256-bin histogram.
@@ -209,7 +188,11 @@ pub(crate) fn otsu(hist: &[u64; 256]) -> u8 {
     if total == 0 {
         return 127;
     }
-    let sum_all: f64 = hist.iter().enumerate().map(|(i, &c)| i as f64 * c as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| i as f64 * c as f64)
+        .sum();
     let (mut w0, mut sum0) = (0f64, 0f64);
     let (mut best, mut best_t) = (-1f64, 127u8);
     for (t, &c) in hist.iter().enumerate() {
@@ -246,8 +229,13 @@ pub(crate) fn percentile(hist: &[u64; 256], q: f64) -> u8 {
 
 /// `255` where `img > t`, else `0`.
 pub(crate) fn threshold_above(img: &GrayImage, t: u8) -> GrayImage {
-    let out: Vec<u8> = img.as_raw().iter().map(|&v| if v > t { 255 } else { 0 }).collect();
-    GrayImage::from_raw(img.width(), img.height(), out).unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
+    let out: Vec<u8> = img
+        .as_raw()
+        .iter()
+        .map(|&v| if v > t { 255 } else { 0 })
+        .collect();
+    GrayImage::from_raw(img.width(), img.height(), out)
+        .unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
 }
 
 /// A connected component of a binary mask with its moments and oriented extent.
@@ -264,11 +252,6 @@ pub(crate) struct Blob {
     pub length: f32,
     /// Extent along the minor axis.
     pub width: f32,
-    /// Axis-aligned bounding box (inclusive).
-    pub x0: u32,
-    pub y0: u32,
-    pub x1: u32,
-    pub y1: u32,
 }
 
 impl Blob {
@@ -390,10 +373,6 @@ pub(crate) fn blobs(mask: &GrayImage, min_area: u32) -> Vec<Blob> {
             theta: s.atan2(c),
             length: e.1 - e.0 + 1.0,
             width: e.3 - e.2 + 1.0,
-            x0: a.x0,
-            y0: a.y0,
-            x1: a.x1,
-            y1: a.y1,
         });
     }
     out
@@ -426,7 +405,11 @@ pub(crate) fn sample(src: &GrayImage, frame: &Frame, w: u32, h: u32, fill: u8) -
     let (sw, sh) = (src.width() as i64, src.height() as i64);
     let data = src.as_raw();
     let step = (frame.ex.0.hypot(frame.ex.1)).max(frame.ey.0.hypot(frame.ey.1));
-    let ss = if step > 1.5 { (step.ceil() as u32).min(4) } else { 1 };
+    let ss = if step > 1.5 {
+        (step.ceil() as u32).min(4)
+    } else {
+        1
+    };
     let inv = 1.0 / ss as f32;
     let fillf = f32::from(fill);
     let px = |x: i64, y: i64| -> f32 {
@@ -459,30 +442,31 @@ pub(crate) fn sample(src: &GrayImage, frame: &Frame, w: u32, h: u32, fill: u8) -
     GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
 }
 
-/// Variance of the 4-neighbour Laplacian: a focus measure (low = blurred).
-pub(crate) fn laplacian_variance(img: &GrayImage) -> f64 {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    if w < 3 || h < 3 {
-        return 0.0;
-    }
-    let d = img.as_raw();
-    let (mut s, mut s2, mut n) = (0f64, 0f64, 0f64);
-    for y in 1..h - 1 {
-        for x in 1..w - 1 {
-            let c = i32::from(d[y * w + x]);
-            let l = i32::from(d[y * w + x - 1])
-                + i32::from(d[y * w + x + 1])
-                + i32::from(d[(y - 1) * w + x])
-                + i32::from(d[(y + 1) * w + x])
-                - 4 * c;
-            let l = f64::from(l);
-            s += l;
-            s2 += l * l;
-            n += 1.0;
+/// Samples `w × h` output pixels through `frame` with nearest-neighbour
+/// lookup (for binary masks, where interpolation buys nothing); outside
+/// the source, `fill`.
+pub(crate) fn sample_nearest(
+    src: &GrayImage,
+    frame: &Frame,
+    w: u32,
+    h: u32,
+    fill: u8,
+) -> GrayImage {
+    let (sw, sh) = (src.width() as i64, src.height() as i64);
+    let data = src.as_raw();
+    let mut out = vec![fill; w as usize * h as usize];
+    for v in 0..h {
+        let row = frame.map(0.0, v as f32);
+        for u in 0..w {
+            let x = row.0 + u as f32 * frame.ex.0;
+            let y = row.1 + u as f32 * frame.ex.1;
+            let (xi, yi) = (x.round() as i64, y.round() as i64);
+            if xi >= 0 && yi >= 0 && xi < sw && yi < sh {
+                out[(v * w + u) as usize] = data[(yi * sw + xi) as usize];
+            }
         }
     }
-    let m = s / n;
-    s2 / n - m * m
+    GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h))
 }
 
 /// Share of pixels at or above `level`.
@@ -499,16 +483,26 @@ pub(crate) fn stretch(img: &GrayImage, lo_q: f64, hi_q: f64) -> GrayImage {
     let out: Vec<u8> = img
         .as_raw()
         .iter()
-        .map(|&v| ((f32::from(v) - lo) * 255.0 / (hi - lo)).round().clamp(0.0, 255.0) as u8)
+        .map(|&v| {
+            ((f32::from(v) - lo) * 255.0 / (hi - lo))
+                .round()
+                .clamp(0.0, 255.0) as u8
+        })
         .collect();
-    GrayImage::from_raw(img.width(), img.height(), out).unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
+    GrayImage::from_raw(img.width(), img.height(), out)
+        .unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
 }
 
 /// Otsu binarisation: text black (0) on white (255).
 pub(crate) fn binarize_otsu(img: &GrayImage) -> GrayImage {
     let t = otsu(&histogram(img));
-    let out: Vec<u8> = img.as_raw().iter().map(|&v| if v > t { 255 } else { 0 }).collect();
-    GrayImage::from_raw(img.width(), img.height(), out).unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
+    let out: Vec<u8> = img
+        .as_raw()
+        .iter()
+        .map(|&v| if v > t { 255 } else { 0 })
+        .collect();
+    GrayImage::from_raw(img.width(), img.height(), out)
+        .unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
 }
 
 /// Sauvola binarisation (window `2r+1`, `k`), text black on white. Uses
@@ -536,8 +530,10 @@ pub(crate) fn binarize_sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
         for x in 0..w {
             let (xa, xb) = (x.saturating_sub(r), (x + r + 1).min(w));
             let n = ((yb - ya) * (xb - xa)) as f64;
-            let sum = s1[yb * stride + xb] - s1[ya * stride + xb] - s1[yb * stride + xa] + s1[ya * stride + xa];
-            let sq = s2[yb * stride + xb] - s2[ya * stride + xb] - s2[yb * stride + xa] + s2[ya * stride + xa];
+            let sum = s1[yb * stride + xb] - s1[ya * stride + xb] - s1[yb * stride + xa]
+                + s1[ya * stride + xa];
+            let sq = s2[yb * stride + xb] - s2[ya * stride + xb] - s2[yb * stride + xa]
+                + s2[ya * stride + xa];
             let mean = sum / n;
             let sd = (sq / n - mean * mean).max(0.0).sqrt();
             let t = mean * (1.0 + k * (sd / 128.0 - 1.0));
@@ -546,10 +542,12 @@ pub(crate) fn binarize_sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
             }
         }
     }
-    GrayImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
+    GrayImage::from_raw(w as u32, h as u32, out)
+        .unwrap_or_else(|| GrayImage::new(w as u32, h as u32))
 }
 
 /// Rotates by a multiple of 90° clockwise (`quarter_turns` mod 4).
+#[cfg(test)]
 pub(crate) fn rotate_quarter(img: &GrayImage, quarter_turns: u32) -> GrayImage {
     match quarter_turns % 4 {
         1 => image::imageops::rotate90(img),
@@ -587,8 +585,16 @@ mod tests {
             Luma([(seed & 0xff) as u8])
         });
         for (rx, ry) in [(0, 0), (1, 0), (0, 2), (3, 2), (7, 5), (20, 15)] {
-            assert_eq!(dilate(&img, rx, ry), naive(&img, rx, ry, true), "dilate {rx} {ry}");
-            assert_eq!(erode(&img, rx, ry), naive(&img, rx, ry, false), "erode {rx} {ry}");
+            assert_eq!(
+                dilate(&img, rx, ry),
+                naive(&img, rx, ry, true),
+                "dilate {rx} {ry}"
+            );
+            assert_eq!(
+                erode(&img, rx, ry),
+                naive(&img, rx, ry, false),
+                "erode {rx} {ry}"
+            );
         }
     }
 
@@ -625,7 +631,9 @@ mod tests {
     fn box_downscale_preserves_mean() {
         let img = GrayImage::from_fn(100, 60, |x, y| Luma([((x * 3 + y * 7) % 256) as u8]));
         let small = resize(&img, 33, 17);
-        let mean = |i: &GrayImage| i.as_raw().iter().map(|&v| f64::from(v)).sum::<f64>() / i.as_raw().len() as f64;
+        let mean = |i: &GrayImage| {
+            i.as_raw().iter().map(|&v| f64::from(v)).sum::<f64>() / i.as_raw().len() as f64
+        };
         assert!((mean(&img) - mean(&small)).abs() < 2.0);
     }
 

@@ -10,9 +10,13 @@ pub mod eval;
 mod imgops;
 pub mod locate;
 pub mod mrz_read;
+pub mod reader;
 pub mod recognize;
 pub mod rectify;
+pub mod synth;
 
 pub use error::{Limit, NoMrzReason, OcrError};
+pub use kyc_mrz::Date;
 pub use mrz_read::{MrzRead, MrzReadOptions, MrzReader};
+pub use reader::{DocumentReader, Field, IdCardReading, MrzEvidence, PassportReading};
 pub use recognize::{OcrModel, Recognized, TextRecognizer};

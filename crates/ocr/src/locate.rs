@@ -275,6 +275,11 @@ pub(crate) fn locate_in(work: &Working, params: &LocateParams) -> Vec<Band> {
     }
     let mut bands: Vec<Band> = Vec::new();
     for s in &kept {
+        // A seed lying on a band already found (another closing of the same
+        // line, or the block of its lines) adds nothing.
+        if bands.iter().any(|b| covers(b, work.scale, s)) {
+            continue;
+        }
         for band in bands_from_seed(work, s) {
             if let Some(existing) = bands.iter_mut().find(|b| b.same_as(&band)) {
                 if band.score > existing.score {
@@ -287,6 +292,29 @@ pub(crate) fn locate_in(work: &Working, params: &LocateParams) -> Vec<Band> {
     }
     bands.sort_by(|a, b| b.score.total_cmp(&a.score));
     bands
+}
+
+/// Whether seed `s` (working pixels) lies inside band `b` (source pixels)
+/// and runs parallel to it.
+fn covers(b: &Band, scale: f32, s: &Blob) -> bool {
+    let (cx, cy) = (s.cx / scale, s.cy / scale);
+    let (ox, oy) = (cx - b.origin.0, cy - b.origin.1);
+    let n = b.normal();
+    let u = ox * b.dir.0 + oy * b.dir.1;
+    let v = ox * n.0 + oy * n.1;
+    let (Some(first), Some(last)) = (b.lines.first(), b.lines.last()) else {
+        return false;
+    };
+    let u0 = b.lines.iter().map(|l| l.u0).fold(f32::MAX, f32::min);
+    let u1 = b.lines.iter().map(|l| l.u1).fold(f32::MIN, f32::max);
+    let parallel = angle_diff(s.theta, b.dir.1.atan2(b.dir.0)) < 0.05;
+    let len_ok = s.length / scale <= 1.1 * (u1 - u0);
+    parallel
+        && len_ok
+        && u >= u0
+        && u <= u1
+        && v >= first.v - first.height
+        && v <= last.v + last.height
 }
 
 fn angle_diff(a: f32, b: f32) -> f32 {
@@ -326,7 +354,7 @@ fn bands_from_seed(work: &Working, seed: &Blob) -> Vec<Band> {
         for k in -6i32..=6 {
             let t = seed.theta + (k as f32 * 0.25).to_radians();
             let frame = crop_frame(seed.cx, seed.cy, t, sw as f32, ch as f32);
-            let crop = imgops::sample(&work.ink, &frame, sw, ch, 0);
+            let crop = imgops::sample_nearest(&work.ink, &frame, sw, ch, 0);
             let sharp = profile_sharpness(&crop, 0, sw as usize);
             if sharp > best {
                 best = sharp;
@@ -344,7 +372,7 @@ fn bands_from_seed(work: &Working, seed: &Blob) -> Vec<Band> {
         return Vec::new();
     }
     let frame = crop_frame(seed.cx, seed.cy, theta, cw as f32, ch as f32);
-    let crop = imgops::sample(&work.ink, &frame, cw, ch, 0);
+    let crop = imgops::sample_nearest(&work.ink, &frame, cw, ch, 0);
     let sx0 = ((cw as f32 - seed.length) / 2.0).max(0.0) as usize;
     let sx1 = ((cw as f32 + seed.length) / 2.0) as usize;
     let lines = segment_lines(&crop, sx0, sx1);
@@ -386,7 +414,12 @@ fn row_profile(mask: &GrayImage, x0: usize, x1: usize) -> Vec<f32> {
     let (x0, x1) = (x0.min(w), x1.min(w));
     let d = mask.as_raw();
     (0..h)
-        .map(|y| d[y * w + x0..y * w + x1].iter().filter(|&&v| v > 127).count() as f32)
+        .map(|y| {
+            d[y * w + x0..y * w + x1]
+                .iter()
+                .filter(|&&v| v > 127)
+                .count() as f32
+        })
         .collect()
 }
 
@@ -471,14 +504,21 @@ fn segment_lines(mask: &GrayImage, x0: usize, x1: usize) -> Vec<CropLine> {
         // Ink-weighted centre row over the cluster.
         let (mut sw, mut sy) = (0f32, 0f32);
         for y in y0..=y1 {
-            let n = d[y * w + cx0..=y * w + cx1].iter().filter(|&&v| v > 127).count() as f32;
+            let n = d[y * w + cx0..=y * w + cx1]
+                .iter()
+                .filter(|&&v| v > 127)
+                .count() as f32;
             sw += n;
             sy += n * y as f32;
         }
         out.push(CropLine {
             y0,
             y1,
-            yc: if sw > 0.0 { sy / sw } else { (y0 + y1) as f32 / 2.0 },
+            yc: if sw > 0.0 {
+                sy / sw
+            } else {
+                (y0 + y1) as f32 / 2.0
+            },
             x0: cx0,
             x1: cx1,
         });
@@ -547,6 +587,14 @@ fn group_score(g: &[CropLine]) -> Option<f32> {
     score -= (left + right) / lmax * 5.0;
     score -= (1.0 - lmin / lmax) * 5.0;
     score -= (hmax / hmin - 1.0) * 1.0;
+    // MRZ lines are long for their height: 30-44 OCR-B characters give a
+    // length of about 28-70 ink heights; shorter printed rows (names,
+    // dates) rank lower.
+    if (24.0..=72.0).contains(&ratio) {
+        score += 1.0;
+    } else if ratio < 24.0 {
+        score -= (24.0 - ratio) / 8.0;
+    }
     Some(score)
 }
 
@@ -579,7 +627,8 @@ fn to_band(work: &Working, frame: &Frame, lines: &[CropLine], score: f32) -> Ban
 /// MRZ is at the bottom of every ICAO document page.
 fn orient(work: &Working, band: &mut Band) {
     let s = work.scale;
-    let (Some(first), Some(last)) = (band.lines.first().copied(), band.lines.last().copied()) else {
+    let (Some(first), Some(last)) = (band.lines.first().copied(), band.lines.last().copied())
+    else {
         return;
     };
     let u0 = band.lines.iter().map(|l| l.u0).fold(f32::MAX, f32::min);
@@ -598,7 +647,11 @@ fn orient(work: &Working, band: &mut Band) {
                 let v = v0 + (v1 - v0) * (j as f32 + 0.5) / steps_v as f32;
                 let (x, y) = band.point(u, v);
                 let (x, y) = ((x * s) as i64, (y * s) as i64);
-                if x >= 0 && y >= 0 && (x as u32) < work.ink.width() && (y as u32) < work.ink.height() {
+                if x >= 0
+                    && y >= 0
+                    && (x as u32) < work.ink.width()
+                    && (y as u32) < work.ink.height()
+                {
                     tot += 1.0;
                     if work.ink.get_pixel(x as u32, y as u32)[0] > 127 {
                         n += 1.0;

@@ -16,8 +16,8 @@
 use crate::error::{NoMrzReason, OcrError};
 use crate::imgops;
 use crate::locate::{locate_bands, Band, LocateParams};
-use crate::rectify::{refine, render, LineGeom};
 use crate::recognize::{OcrModel, TextRecognizer};
+use crate::rectify::{refine, render, LineGeom};
 use image::GrayImage;
 use kyc_mrz::{CharAlternatives, Date, MrzReport, ParseOptions};
 use std::path::Path;
@@ -47,7 +47,7 @@ impl Default for MrzReadOptions {
     fn default() -> Self {
         Self {
             budget: Duration::from_millis(2500),
-            max_bands: 4,
+            max_bands: 5,
             locate: LocateParams::default(),
         }
     }
@@ -92,13 +92,55 @@ enum Prep {
 }
 
 const VARIANTS: [Variant; 6] = [
-    Variant { height: 30.0, prep: Prep::Stretch, shift: 0.0, angle: 0.0 },
-    Variant { height: 38.0, prep: Prep::Sauvola, shift: 0.0, angle: 0.0 },
-    Variant { height: 24.0, prep: Prep::Raw, shift: 0.0, angle: 0.0 },
-    Variant { height: 34.0, prep: Prep::Otsu, shift: 0.08, angle: 0.3 },
-    Variant { height: 44.0, prep: Prep::Stretch, shift: -0.08, angle: -0.3 },
-    Variant { height: 28.0, prep: Prep::Sauvola, shift: 0.0, angle: 0.0 },
+    Variant {
+        height: 30.0,
+        prep: Prep::Stretch,
+        shift: 0.0,
+        angle: 0.0,
+    },
+    Variant {
+        height: 24.0,
+        prep: Prep::Raw,
+        shift: 0.0,
+        angle: 0.0,
+    },
+    Variant {
+        height: 38.0,
+        prep: Prep::Sauvola,
+        shift: 0.0,
+        angle: 0.0,
+    },
+    Variant {
+        height: 34.0,
+        prep: Prep::Otsu,
+        shift: 0.08,
+        angle: 0.3,
+    },
+    Variant {
+        height: 44.0,
+        prep: Prep::Stretch,
+        shift: -0.08,
+        angle: -0.3,
+    },
+    Variant {
+        height: 28.0,
+        prep: Prep::Sauvola,
+        shift: 0.0,
+        angle: 0.0,
+    },
 ];
+
+/// The reading state of one band candidate.
+struct BandState {
+    band: Band,
+    geoms: Vec<LineGeom>,
+    reads: Vec<LineRead>,
+    /// Valid (all check digits) results seen, not yet confirmed.
+    valid: Vec<MrzRead>,
+    next_variant: usize,
+    /// Best [`rank`] of its results so far.
+    quality: (i32, i32, i32),
+}
 
 /// One read of a band: text per line (cleaned to `A-Z0-9<`) and confidence.
 #[derive(Debug, Clone)]
@@ -150,68 +192,174 @@ impl MrzReader {
         }
         let bands = locate_bands(gray, &self.options.locate);
         let mut candidates = 0usize;
-        let mut best: Option<(i32, MrzRead)> = None;
+        let mut best: Option<((i32, i32, i32), MrzRead)> = None;
         let usable: Vec<&Band> = bands
             .iter()
             .filter(|b| b.line_height() >= 0.8 * MIN_LINE_HEIGHT_PX)
             .take(self.options.max_bands)
             .collect();
+        // Pass 1, breadth first: one read of every band (both ways round
+        // when the orientation is unsure), so that a wrong band ranked
+        // first cannot eat the budget.
+        let mut states: Vec<BandState> = Vec::new();
         for band in &usable {
-            if start.elapsed() > self.options.budget {
+            if start.elapsed() > self.options.budget && !states.is_empty() {
                 break;
             }
             let geoms = refined_geoms(gray, band);
-            // Orientation: trust the document-body heuristic; otherwise read
-            // both ways once and keep the better-looking one.
-            let mut orient_geoms = geoms.clone();
-            let mut orient_band = (*band).clone();
-            let first = self.read_variant(gray, &geoms, &VARIANTS[0])?;
+            let mut st = BandState {
+                band: (*band).clone(),
+                reads: vec![self.read_variant(gray, &geoms, &VARIANTS[0])?],
+                geoms,
+                valid: Vec::new(),
+                next_variant: 1,
+                quality: (0, 0, 0),
+            };
             candidates += 1;
-            let mut reads = vec![first];
-            if !band.orientation_confident {
-                let flipped: Vec<LineGeom> = geoms.iter().rev().map(LineGeom::flipped).collect();
+            let q0 = read_quality(&st.reads[0], reference);
+            if !band.orientation_confident || q0.0 < 13 {
+                let flipped: Vec<LineGeom> = st.geoms.iter().rev().map(LineGeom::flipped).collect();
                 let other = self.read_variant(gray, &flipped, &VARIANTS[0])?;
                 candidates += 1;
-                if read_quality(&other, reference) > read_quality(&reads[0], reference) {
-                    orient_geoms = flipped;
-                    orient_band = band.flipped();
-                    reads = vec![other];
+                if read_quality(&other, reference) > q0 {
+                    st.geoms = flipped;
+                    st.band = band.flipped();
+                    st.reads = vec![other];
                 }
             }
-            let mut variant_idx = 1;
+            if let Some(done) = self.step(gray, &mut st, reference, &mut candidates, &mut best)? {
+                return Ok(done);
+            }
+            states.push(st);
+        }
+        // Pass 2: more variants, most promising band first.
+        states.sort_by_key(|s| std::cmp::Reverse(s.quality));
+        for st in &mut states {
             loop {
-                if let Some(result) = self.evaluate(&reads, reference, &orient_band, candidates) {
-                    if result.accepted {
-                        return Ok(result);
-                    }
-                    let score = partial_score(&result.report);
-                    if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                        best = Some((score, result));
-                    }
-                }
-                // Give up early on a band that does not read as an MRZ at all.
-                if variant_idx >= 2 && reads.iter().all(|r| mrz_likeness(r) < 0.5) {
+                let hopeless = st.next_variant >= 3
+                    && st.valid.is_empty()
+                    && st.quality.0 < 200
+                    && st.reads.iter().all(|r| mrz_likeness(r) < 0.5);
+                if hopeless
+                    || st.next_variant >= VARIANTS.len()
+                    || start.elapsed() > self.options.budget
+                {
                     break;
                 }
-                if variant_idx >= VARIANTS.len() || start.elapsed() > self.options.budget {
-                    break;
-                }
-                let r = self.read_variant(gray, &orient_geoms, &VARIANTS[variant_idx])?;
+                let r = self.read_variant(gray, &st.geoms, &VARIANTS[st.next_variant])?;
                 candidates += 1;
-                reads.push(r);
-                variant_idx += 1;
+                st.reads.push(r);
+                st.next_variant += 1;
+                if let Some(done) = self.step(gray, st, reference, &mut candidates, &mut best)? {
+                    return Ok(done);
+                }
             }
         }
         if let Some((score, mut read)) = best {
-            if score >= 2 {
+            // An unconfirmed read is returned, never accepted: the fields its
+            // check digits verify stay usable, the rest is flagged.
+            if score.0 >= 200 {
                 read.candidates = candidates;
+                read.accepted = false;
                 return Ok(read);
             }
         }
         Err(OcrError::NoMrz(diagnose(gray, &usable, &bands, candidates)))
     }
 
-    fn read_variant(&mut self, gray: &GrayImage, geoms: &[LineGeom], v: &Variant) -> Result<LineRead, OcrError> {
+    /// Evaluates a band's reads so far: returns an accepted read when two
+    /// reads agree (or the name line is confirmed), and keeps the best
+    /// unaccepted one in `best`.
+    fn step(
+        &mut self,
+        gray: &GrayImage,
+        st: &mut BandState,
+        reference: Date,
+        candidates: &mut usize,
+        best: &mut Option<((i32, i32, i32), MrzRead)>,
+    ) -> Result<Option<MrzRead>, OcrError> {
+        for result in self.evaluate(&st.reads, reference, &st.band, *candidates) {
+            let score = rank(&result);
+            st.quality = st.quality.max(score);
+            if result.report.valid {
+                if st
+                    .valid
+                    .iter()
+                    .any(|v| v.report.lines == result.report.lines)
+                {
+                    let mut r = result;
+                    r.accepted = true;
+                    r.candidates = *candidates;
+                    return Ok(Some(r));
+                }
+                // First valid read: confirm the name line (no check digit
+                // covers it) with one more read of that line only.
+                if st.valid.is_empty() && st.next_variant < VARIANTS.len() {
+                    *candidates += 1;
+                    if self.confirm_names(
+                        gray,
+                        &st.geoms,
+                        &result,
+                        reference,
+                        &VARIANTS[st.next_variant],
+                    )? {
+                        let mut r = result;
+                        r.accepted = true;
+                        r.candidates = *candidates;
+                        return Ok(Some(r));
+                    }
+                }
+                st.valid.push(result.clone());
+            }
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                *best = Some((score, result));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Re-reads the name line (TD1: line 3, other formats: line 1) with
+    /// variant `v` and checks that, with it in place of the first read's,
+    /// the MRZ parses to the same lines.
+    fn confirm_names(
+        &mut self,
+        gray: &GrayImage,
+        geoms: &[LineGeom],
+        result: &MrzRead,
+        reference: Date,
+        v: &Variant,
+    ) -> Result<bool, OcrError> {
+        let idx = if result.report.format == kyc_mrz::Format::Td1 {
+            2
+        } else {
+            0
+        };
+        let (Some(g), Some(_)) = (geoms.get(idx), result.raw_lines.get(idx)) else {
+            return Ok(false);
+        };
+        let one = self.read_variant(gray, std::slice::from_ref(g), v)?;
+        let len = result.report.format.line_length();
+        let mut lines = result.raw_lines.clone();
+        let mut any = false;
+        for cand in fit_options(one.lines.first().map_or("", String::as_str), len) {
+            lines[idx] = cand;
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            if let Ok(rep) = kyc_mrz::parse(&refs, &ParseOptions::new(reference)) {
+                if rep.valid && rep.lines == result.report.lines {
+                    any = true;
+                    break;
+                }
+            }
+        }
+        Ok(any)
+    }
+
+    fn read_variant(
+        &mut self,
+        gray: &GrayImage,
+        geoms: &[LineGeom],
+        v: &Variant,
+    ) -> Result<LineRead, OcrError> {
         let mut lines = Vec::with_capacity(geoms.len());
         let mut conf = 0f32;
         for g in geoms {
@@ -237,45 +385,42 @@ impl MrzReader {
         })
     }
 
-    /// Parses the newest read alone, then (with two or more reads) the
-    /// per-position consensus with alternatives. Returns the best outcome.
-    fn evaluate(&self, reads: &[LineRead], reference: Date, band: &Band, candidates: usize) -> Option<MrzRead> {
-        let last = reads.last()?;
+    /// Parses the newest read alone (with the line-length fits that parse
+    /// best), then (with two or more reads) the per-position consensus with
+    /// alternatives.
+    fn evaluate(
+        &self,
+        reads: &[LineRead],
+        reference: Date,
+        band: &Band,
+        candidates: usize,
+    ) -> Vec<MrzRead> {
+        let Some(last) = reads.last() else {
+            return Vec::new();
+        };
         let len = expected_length(reads);
-        let fitted: Vec<String> = last.lines.iter().map(|l| fit_length(l, len)).collect();
-        let mut out: Option<MrzRead> = None;
-        let consider = |out: &mut Option<MrzRead>, report: MrzReport, raw: Vec<String>, conf: f32| {
-            let better = match out {
-                None => true,
-                Some(o) => {
-                    (report.valid, partial_score(&report)) > (o.accepted, partial_score(&o.report))
-                }
-            };
-            if better {
-                *out = Some(MrzRead {
-                    accepted: report.valid,
-                    report,
-                    raw_lines: raw,
-                    band: band.clone(),
-                    candidates,
-                    confidence: conf,
-                });
-            }
+        let mut out = Vec::new();
+        let make = |report: MrzReport, raw: Vec<String>, conf: f32| MrzRead {
+            accepted: false,
+            report,
+            raw_lines: raw,
+            band: band.clone(),
+            candidates,
+            confidence: conf,
         };
         let opts = ParseOptions::new(reference);
-        let refs: Vec<&str> = fitted.iter().map(String::as_str).collect();
-        if let Ok(report) = kyc_mrz::parse(&refs, &opts) {
-            consider(&mut out, report, fitted.clone(), last.confidence);
+        if let Some((report, lines)) = parse_best_fit(&last.lines, len, &opts) {
+            out.push(make(report, lines, last.confidence));
         }
-        let accepted = out.as_ref().is_some_and(|o| o.accepted);
-        if reads.len() >= 2 && !accepted {
+        if reads.len() >= 2 {
             if let Some((cons, alts)) = consensus(reads, len) {
                 let mut opts = ParseOptions::new(reference);
                 opts.alternatives = alts;
+                let cons = khm_nationality(cons);
                 let refs: Vec<&str> = cons.iter().map(String::as_str).collect();
                 if let Ok(report) = kyc_mrz::parse(&refs, &opts) {
                     let conf = reads.iter().map(|r| r.confidence).sum::<f32>() / reads.len() as f32;
-                    consider(&mut out, report, cons, conf);
+                    out.push(make(report, cons, conf));
                 }
             }
         }
@@ -283,12 +428,170 @@ impl MrzReader {
     }
 }
 
-/// Line geometries of a band, each re-fitted to its ink.
+/// Ranking of reads: verified check digits, verified − refuted, fewer
+/// problems, confidence.
+fn rank(r: &MrzRead) -> (i32, i32, i32) {
+    let verified = r
+        .report
+        .checks
+        .iter()
+        .filter(|c| c.status == kyc_mrz::CheckStatus::Verified)
+        .count() as i32;
+    (
+        verified * 100 + partial_score(&r.report),
+        -(r.report.reasons.len() as i32),
+        r.confidence as i32,
+    )
+}
+
+/// Parses the lines brought to `len` characters in up to three ways each
+/// (longest filler run, start, end adjusted) and keeps the best-scoring parse.
+fn parse_best_fit(
+    lines: &[String],
+    len: usize,
+    opts: &ParseOptions,
+) -> Option<(MrzReport, Vec<String>)> {
+    let options: Vec<Vec<String>> = lines.iter().map(|l| fit_options(l, len)).collect();
+    let mut best: Option<(MrzReport, Vec<String>)> = None;
+    // Distinct valid readings: two of them mean the fit is ambiguous.
+    let mut valid_lines: Vec<Vec<String>> = Vec::new();
+    let mut idx = vec![0usize; options.len()];
+    for _ in 0..81 {
+        let chosen: Vec<String> = khm_nationality(
+            idx.iter()
+                .zip(&options)
+                .map(|(&i, o)| o[i].clone())
+                .collect(),
+        );
+        let refs: Vec<&str> = chosen.iter().map(String::as_str).collect();
+        if let Ok(rep) = kyc_mrz::parse(&refs, opts) {
+            if rep.valid && !valid_lines.contains(&rep.lines) {
+                valid_lines.push(rep.lines.clone());
+            }
+            let better = match &best {
+                None => true,
+                Some((b, _)) => (rep.valid, partial_score(&rep)) > (b.valid, partial_score(b)),
+            };
+            if better {
+                best = Some((rep, chosen));
+            }
+        }
+        // Next combination (odometer).
+        let mut k = 0;
+        loop {
+            if k == idx.len() {
+                return finish_fit(best, valid_lines.len());
+            }
+            idx[k] += 1;
+            if idx[k] < options[k].len() {
+                break;
+            }
+            idx[k] = 0;
+            k += 1;
+        }
+    }
+    finish_fit(best, valid_lines.len())
+}
+
+/// A best fit that is one of several valid readings is not valid: which
+/// characters belong to which position is then a guess.
+fn finish_fit(
+    best: Option<(MrzReport, Vec<String>)>,
+    distinct_valid: usize,
+) -> Option<(MrzReport, Vec<String>)> {
+    let (mut rep, lines) = best?;
+    if distinct_valid > 1 && rep.valid {
+        rep.valid = false;
+        rep.valid_strict = false;
+        rep.reasons.push(format!(
+            "line alignment ambiguous: {distinct_valid} different readings pass every check digit"
+        ));
+    }
+    Some((rep, lines))
+}
+
+/// Ways of bringing a line to `len` characters.
+fn fit_options(line: &str, len: usize) -> Vec<String> {
+    let mut v = vec![fit_length(line, len)];
+    if line.len() > len {
+        let d = line.len() - len;
+        v.push(line[d..].to_string());
+        v.push(line[..len].to_string());
+    } else if line.len() < len && !line.is_empty() {
+        let d = len - line.len();
+        v.push(format!("{}{}", "<".repeat(d), line));
+    }
+    // A spurious first character (a card edge or a mark read as `I`/`1`).
+    if line.len() > 1 && line.len() + 1 >= len {
+        v.push(fit_length(&line[1..], len));
+    }
+    let mut unique: Vec<String> = Vec::with_capacity(v.len());
+    for o in v {
+        if !unique.contains(&o) {
+            unique.push(o);
+        }
+    }
+    unique
+}
+
+/// On a Cambodian ID card (`IDKHM`, TD1) the holder's nationality is
+/// Cambodian by law; a nationality read one letter off `KHM` is set to it.
+fn khm_nationality(mut lines: Vec<String>) -> Vec<String> {
+    if lines.len() == 3 && lines[0].starts_with("IDKHM") && lines[1].len() == 30 {
+        let nat = &lines[1][15..18];
+        let same = nat
+            .bytes()
+            .zip(b"KHM".iter())
+            .filter(|(a, b)| a == *b)
+            .count();
+        if same == 2 {
+            lines[1].replace_range(15..18, "KHM");
+        }
+    }
+    lines
+}
+
+/// Line geometries of a band, each re-fitted to its ink. MRZ lines are
+/// left-aligned and of equal length (fillers run to the end), so a line
+/// whose re-fitted start or end sticks out beyond the others' by more than
+/// about half a character (a card edge, a stray mark) is cut back to the
+/// median.
 fn refined_geoms(gray: &GrayImage, band: &Band) -> Vec<LineGeom> {
-    band.lines
+    let mut geoms: Vec<LineGeom> = band
+        .lines
         .iter()
         .map(|l| refine(gray, &LineGeom::of(band, l)))
-        .collect()
+        .collect();
+    if geoms.len() < 2 {
+        return geoms;
+    }
+    let d = band.dir;
+    let proj = |p: (f32, f32)| (p.0 - band.origin.0) * d.0 + (p.1 - band.origin.1) * d.1;
+    let median = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        if v.len() % 2 == 1 {
+            v[v.len() / 2]
+        } else {
+            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+        }
+    };
+    let m0 = median(geoms.iter().map(|g| proj(g.p0)).collect());
+    let m1 = median(geoms.iter().map(|g| proj(g.p1)).collect());
+    for g in &mut geoms {
+        let len = g.length().max(1.0);
+        let dir = ((g.p1.0 - g.p0.0) / len, (g.p1.1 - g.p0.1) / len);
+        let tol = 0.6 * g.height;
+        let (a, b) = (proj(g.p0), proj(g.p1));
+        if m0 - a > tol {
+            let cut = m0 - a;
+            g.p0 = (g.p0.0 + cut * dir.0, g.p0.1 + cut * dir.1);
+        }
+        if b - m1 > tol {
+            let cut = b - m1;
+            g.p1 = (g.p1.0 - cut * dir.0, g.p1.1 - cut * dir.1);
+        }
+    }
+    geoms
 }
 
 /// Keeps the MRZ alphabet of one recognised line (spaces dropped, `«` read as `<`).
@@ -309,7 +612,10 @@ fn expected_length(reads: &[LineRead]) -> usize {
     if n >= 3 {
         return 30;
     }
-    let mut lens: Vec<usize> = reads.iter().flat_map(|r| r.lines.iter().map(String::len)).collect();
+    let mut lens: Vec<usize> = reads
+        .iter()
+        .flat_map(|r| r.lines.iter().map(String::len))
+        .collect();
     lens.sort_unstable();
     let med = lens.get(lens.len() / 2).copied().unwrap_or(0);
     if med >= 40 {
@@ -388,14 +694,17 @@ fn consensus(reads: &[LineRead], len: usize) -> Option<(Vec<String>, Vec<CharAlt
                     None => counts.push((f[col], 1)),
                 }
             }
-            counts.sort_by(|a, b| b.1.cmp(&a.1));
+            counts.sort_by_key(|c| std::cmp::Reverse(c.1));
             line.push(counts[0].0);
             if counts.len() > 1 {
                 let total = fitted.len() as f32;
                 alts.push(CharAlternatives {
                     line: li,
                     column: col,
-                    candidates: counts.iter().map(|&(c, k)| (char::from(c), k as f32 / total)).collect(),
+                    candidates: counts
+                        .iter()
+                        .map(|&(c, k)| (char::from(c), k as f32 / total))
+                        .collect(),
                 });
             }
         }
@@ -454,7 +763,9 @@ fn diagnose(gray: &GrayImage, usable: &[&Band], all: &[Band], candidates: usize)
                 };
             }
         }
-        return NoMrzReason::NotFound { candidates: all.len() };
+        return NoMrzReason::NotFound {
+            candidates: all.len(),
+        };
     }
     let b = usable[0];
     if b.line_height() < MIN_LINE_HEIGHT_PX {
@@ -559,13 +870,21 @@ mod tests {
             confidence: 0.0,
         };
         assert_eq!(expected_length(&[r(&["A", "B", "C"])]), 30);
-        assert_eq!(expected_length(&[r(&[&"<".repeat(43), &"<".repeat(45)])]), 44);
-        assert_eq!(expected_length(&[r(&[&"<".repeat(36), &"<".repeat(35)])]), 36);
+        assert_eq!(
+            expected_length(&[r(&[&"<".repeat(43), &"<".repeat(45)])]),
+            44
+        );
+        assert_eq!(
+            expected_length(&[r(&[&"<".repeat(36), &"<".repeat(35)])]),
+            36
+        );
     }
 
     #[test]
     fn sharpness_separates_sharp_from_blurred() {
-        let sharp = GrayImage::from_fn(60, 30, |x, _| image::Luma([if (x / 6) % 2 == 0 { 0 } else { 255 }]));
+        let sharp = GrayImage::from_fn(60, 30, |x, _| {
+            image::Luma([if (x / 6) % 2 == 0 { 0 } else { 255 }])
+        });
         let blurred = image::imageops::blur(&sharp, 4.0);
         assert!(sharpness(&sharp) > 0.5);
         assert!(sharpness(&blurred) < sharpness(&sharp) / 2.0);

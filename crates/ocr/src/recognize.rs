@@ -20,6 +20,9 @@ pub enum OcrModel {
     Khmer,
     /// Debian's `eng` model (Latin script).
     English,
+    /// Debian's `khm` and `eng` models together (Khmer fields mixed with
+    /// Latin names and digits).
+    KhmerEnglish,
 }
 
 impl OcrModel {
@@ -28,6 +31,7 @@ impl OcrModel {
             OcrModel::Mrz => "mrz",
             OcrModel::Khmer => "khm",
             OcrModel::English => "eng",
+            OcrModel::KhmerEnglish => "khm+eng",
         }
     }
 }
@@ -35,7 +39,9 @@ impl OcrModel {
 /// Text and Tesseract's mean confidence (0–100).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recognized {
+    /// The text, lines separated by `\n`.
     pub text: String,
+    /// Mean word confidence, 0–100.
     pub confidence: i32,
 }
 
@@ -71,9 +77,11 @@ impl TextRecognizer {
             datapath: datapath_str.clone(),
             reason,
         };
-        let file = datapath.join(format!("{}.traineddata", model.language()));
-        if !file.is_file() {
-            return Err(load_err(format!("{} not found", file.display())));
+        for lang in model.language().split('+') {
+            let file = datapath.join(format!("{lang}.traineddata"));
+            if !file.is_file() {
+                return Err(load_err(format!("{} not found", file.display())));
+            }
         }
         let mut tess = Tesseract::new(Some(&datapath_str), Some(model.language()))
             .map_err(|e| load_err(e.to_string()))?;
@@ -94,22 +102,30 @@ impl TextRecognizer {
     }
 
     /// Recognises the text of a grayscale image with the given page segmentation mode.
-    pub fn recognize(&mut self, image: &GrayImage, mode: PageSegMode) -> Result<Recognized, OcrError> {
+    pub fn recognize(
+        &mut self,
+        image: &GrayImage,
+        mode: PageSegMode,
+    ) -> Result<Recognized, OcrError> {
         let (w, h) = image.dimensions();
         if w < 4 || h < 4 {
             return Err(OcrError::BadImage(format!("{w}x{h} is too small")));
         }
-        let mut tess = self
-            .tess
-            .take()
-            .ok_or_else(|| OcrError::Recognition("recogniser lost after an earlier failure".into()))?;
+        let mut tess = self.tess.take().ok_or_else(|| {
+            OcrError::Recognition("recogniser lost after an earlier failure".into())
+        })?;
         tess.set_page_seg_mode(mode);
         let result = tess
             .set_frame(image.as_raw(), w as i32, h as i32, 1, w as i32)
             .map_err(|e| OcrError::Recognition(e.to_string()))
-            .and_then(|t| t.recognize().map_err(|e| OcrError::Recognition(e.to_string())));
+            .and_then(|t| {
+                t.recognize()
+                    .map_err(|e| OcrError::Recognition(e.to_string()))
+            });
         let mut tess = result?;
-        let text = tess.get_text().map_err(|e| OcrError::Recognition(e.to_string()));
+        let text = tess
+            .get_text()
+            .map_err(|e| OcrError::Recognition(e.to_string()));
         let confidence = tess.mean_text_conf();
         self.tess = Some(tess);
         Ok(Recognized {

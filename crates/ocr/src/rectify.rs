@@ -70,7 +70,12 @@ impl LineGeom {
 
 /// The sampling frame and output size for `geom` at `target_h` output pixels
 /// of ink height, with `pad` line heights of margin on every side.
-pub(crate) fn frame_for(geom: &LineGeom, target_h: f32, pad_x: f32, pad_y: f32) -> (Frame, u32, u32) {
+pub(crate) fn frame_for(
+    geom: &LineGeom,
+    target_h: f32,
+    pad_x: f32,
+    pad_y: f32,
+) -> (Frame, u32, u32) {
     let step = (geom.height / target_h.max(1.0)).max(1e-3);
     let d = geom.dir();
     let n = (-d.1, d.0);
@@ -214,7 +219,9 @@ pub fn refine(src: &GrayImage, geom: &LineGeom) -> LineGeom {
         let y1 = ((yl + 0.8 * WORK_H) as usize).min(hu);
         for y in y0..y1 {
             if d[y * wu + x] == 0 {
-                let r = (y as f32 - yl + 0.8 * WORK_H).round().clamp(0.0, (hu - 1) as f32) as usize;
+                let r = (y as f32 - yl + 0.8 * WORK_H)
+                    .round()
+                    .clamp(0.0, (hu - 1) as f32) as usize;
                 rows[r] += 1;
             }
         }

@@ -20,7 +20,10 @@ impl std::str::FromStr for IpRange {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let addr: IpAddr = addr.trim().parse().map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
+        let addr: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
@@ -43,8 +46,15 @@ impl IpRange {
             v4 => v4,
         };
         match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => masked(u128::from(u32::from(net)), u128::from(u32::from(ip)), 32, self.prefix),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => masked(u128::from(net), u128::from(ip), 128, self.prefix),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => masked(
+                u128::from(u32::from(net)),
+                u128::from(u32::from(ip)),
+                32,
+                self.prefix,
+            ),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                masked(u128::from(net), u128::from(ip), 128, self.prefix)
+            }
             _ => false,
         }
     }
@@ -72,8 +82,13 @@ impl std::str::FromStr for Quota {
 
     /// `N/s`, `N/min`, `N/h` or `N/day`.
     fn from_str(s: &str) -> Result<Self, String> {
-        let (n, unit) = s.split_once('/').ok_or_else(|| format!("`{s}`: write a quota as N/min (or N/s, N/h, N/day)"))?;
-        let requests: u32 = n.trim().parse().map_err(|_| format!("`{s}`: `{n}` is not a count"))?;
+        let (n, unit) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}`: write a quota as N/min (or N/s, N/h, N/day)"))?;
+        let requests: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: `{n}` is not a count"))?;
         let window = match unit.trim() {
             "s" => Duration::from_secs(1),
             "min" => Duration::from_secs(60),

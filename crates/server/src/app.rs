@@ -44,7 +44,9 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 48 << 20,
@@ -112,11 +114,17 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/2.0/kyc/{op}", post(legacy_path))
-        .route("/r1/CAMBODIA/GOV/{member}/CAMDIGIKEY_KYC/{op}", post(x_road_path))
+        .route(
+            "/r1/CAMBODIA/GOV/{member}/CAMDIGIKEY_KYC/{op}",
+            post(x_road_path),
+        )
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/openapi.json", get(|| async { axum::Json(crate::openapi_document()) }))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(crate::openapi_document()) }),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -139,10 +147,13 @@ pub async fn serve_listener(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     log(&json!({"event": "listening", "addr": listener.local_addr().ok().map(|a| a.to_string())}));
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Serve)?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(ServerError::Serve)?;
     log(&json!({"event": "stopped"}));
     Ok(())
 }
@@ -188,7 +199,12 @@ async fn metrics(State(st): State<Arc<AppState>>) -> Response {
 
 async fn not_found() -> Response {
     let err = ApiError::new(ErrorCode::InvalidRequest, "no such endpoint");
-    envelope_response(&Envelope::failure(&err), Some(StatusCode::NOT_FOUND), 0, &[])
+    envelope_response(
+        &Envelope::failure(&err),
+        Some(StatusCode::NOT_FOUND),
+        0,
+        &[],
+    )
 }
 
 async fn legacy_path(
@@ -220,7 +236,11 @@ struct Refusal {
 
 impl Refusal {
     fn api(error: ApiError) -> Self {
-        Self { error, status: None, retry_after: None }
+        Self {
+            error,
+            status: None,
+            retry_after: None,
+        }
     }
 }
 
@@ -239,7 +259,12 @@ async fn handle(
     let op = Operation::from_name(op_name).filter(|_| !x_road || op_name.ends_with("-v2.1"));
     let op_label = op.map_or("unknown", Operation::name);
     let deadline = st.config.request_timeout;
-    let outcome = match tokio::time::timeout(deadline, process(&st, peer, op, member, &headers, body, x_road)).await {
+    let outcome = match tokio::time::timeout(
+        deadline,
+        process(&st, peer, op, member, &headers, body, x_road),
+    )
+    .await
+    {
         Ok(r) => r,
         Err(_) => Err(Refusal {
             error: ApiError::new(
@@ -271,8 +296,10 @@ async fn handle(
             }
         }
     }
-    log(&json!({"request_id": id, "operation": op_label, "error": envelope.error,
-        "ms": (seconds * 1e4).round() / 10.0, "peer": peer.ip().to_string()}));
+    log(
+        &json!({"request_id": id, "operation": op_label, "error": envelope.error,
+        "ms": (seconds * 1e4).round() / 10.0, "peer": peer.ip().to_string()}),
+    );
     let mut response = envelope_response(&envelope, status, id, &stages);
     if let Some(after) = retry {
         if let Ok(v) = HeaderValue::from_str(&after.as_secs().max(1).to_string()) {
@@ -308,12 +335,20 @@ async fn process(
                     "must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
                 )))
             }
-            None => return Err(Refusal::api(ApiError::invalid_field("X-Road-Client", "is required on this path"))),
+            None => {
+                return Err(Refusal::api(ApiError::invalid_field(
+                    "X-Road-Client",
+                    "is required on this path",
+                )))
+            }
         }
         if let Some(m) = &member {
             if !cfg.member_codes.is_empty() && !cfg.member_codes.iter().any(|c| c == m) {
                 return Err(Refusal {
-                    error: ApiError::invalid_field("memberCode", "is not a member code this engine serves"),
+                    error: ApiError::invalid_field(
+                        "memberCode",
+                        "is not a member code this engine serves",
+                    ),
                     status: Some(StatusCode::NOT_FOUND),
                     retry_after: None,
                 });
@@ -331,18 +366,22 @@ async fn process(
         let client = client_header.map_or_else(|| peer.ip().to_string(), str::to_string);
         if let Err(retry) = st.quotas.admit(quota, &client, Instant::now()) {
             return Err(Refusal {
-                error: ApiError::new(ErrorCode::QuotaReached, "the client's request quota is used up"),
+                error: ApiError::new(
+                    ErrorCode::QuotaReached,
+                    "the client's request quota is used up",
+                ),
                 status: None,
                 retry_after: Some(retry),
             });
         }
     }
-    let too_big = || {
-        Refusal {
-            error: ApiError::invalid_field("body", format!("is larger than {} bytes", cfg.max_body_bytes)),
-            status: Some(StatusCode::PAYLOAD_TOO_LARGE),
-            retry_after: None,
-        }
+    let too_big = || Refusal {
+        error: ApiError::invalid_field(
+            "body",
+            format!("is larger than {} bytes", cfg.max_body_bytes),
+        ),
+        status: Some(StatusCode::PAYLOAD_TOO_LARGE),
+        retry_after: None,
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -355,22 +394,37 @@ async fn process(
     let admitted = st.admission.clone().try_acquire_owned().map_err(|_| {
         st.metrics.record_rejected();
         Refusal {
-            error: ApiError::new(ErrorCode::InternalService, "engine saturated: too many requests in progress, retry shortly"),
+            error: ApiError::new(
+                ErrorCode::InternalService,
+                "engine saturated: too many requests in progress, retry shortly",
+            ),
             status: Some(StatusCode::SERVICE_UNAVAILABLE),
             retry_after: Some(Duration::from_secs(1)),
         }
     })?;
-    let bytes = axum::body::to_bytes(body, cfg.max_body_bytes).await.map_err(|e| {
-        if std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit")) || e.to_string().contains("length limit") {
-            too_big()
-        } else {
-            Refusal::api(ApiError::invalid_field("body", format!("could not be read: {e}")))
-        }
-    })?;
+    let bytes = axum::body::to_bytes(body, cfg.max_body_bytes)
+        .await
+        .map_err(|e| {
+            if std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit"))
+                || e.to_string().contains("length limit")
+            {
+                too_big()
+            } else {
+                Refusal::api(ApiError::invalid_field(
+                    "body",
+                    format!("could not be read: {e}"),
+                ))
+            }
+        })?;
     st.metrics.queued.fetch_add(1, Ordering::Relaxed);
     let worker = st.workers.clone().acquire_owned().await;
     st.metrics.queued.fetch_sub(1, Ordering::Relaxed);
-    let worker = worker.map_err(|_| Refusal::api(ApiError::new(ErrorCode::InternalService, "the server is stopping")))?;
+    let worker = worker.map_err(|_| {
+        Refusal::api(ApiError::new(
+            ErrorCode::InternalService,
+            "the server is stopping",
+        ))
+    })?;
     st.metrics.running.fetch_add(1, Ordering::Relaxed);
     let engine = st.engine.clone();
     let st2 = st.clone();
@@ -382,9 +436,12 @@ async fn process(
         drop(admitted);
         envelope
     });
-    let local = job
-        .await
-        .map_err(|e| Refusal::api(ApiError::new(ErrorCode::InternalService, format!("the engine failed: {e}"))))?;
+    let local = job.await.map_err(|e| {
+        Refusal::api(ApiError::new(
+            ErrorCode::InternalService,
+            format!("the engine failed: {e}"),
+        ))
+    })?;
     Ok(match &cfg.upstream {
         None => local,
         Some(gateway) => forward(gateway, op, original, local).await,
@@ -392,7 +449,12 @@ async fn process(
 }
 
 /// Applies the operation's forwarding policy to a local answer.
-async fn forward(gateway: &Gateway, op: Operation, body: axum::body::Bytes, local: Envelope) -> Envelope {
+async fn forward(
+    gateway: &Gateway,
+    op: Operation,
+    body: axum::body::Bytes,
+    local: Envelope,
+) -> Envelope {
     match gateway.policy(op) {
         ForwardPolicy::Never => return local,
         ForwardPolicy::Always => {}
@@ -411,13 +473,20 @@ async fn forward(gateway: &Gateway, op: Operation, body: axum::body::Bytes, loca
     }
 }
 
-fn envelope_response(envelope: &Envelope, status: Option<StatusCode>, id: u64, stages: &[(String, f64)]) -> Response {
+fn envelope_response(
+    envelope: &Envelope,
+    status: Option<StatusCode>,
+    id: u64,
+    stages: &[(String, f64)],
+) -> Response {
     let status = status.unwrap_or_else(|| {
         ErrorCode::from_code(envelope.error)
             .and_then(|c| StatusCode::from_u16(c.http_status()).ok())
             .unwrap_or(StatusCode::OK)
     });
-    let body = serde_json::to_vec(envelope).unwrap_or_else(|_| b"{\"error\":502,\"message\":\"Internal services error\",\"data\":null}".to_vec());
+    let body = serde_json::to_vec(envelope).unwrap_or_else(|_| {
+        b"{\"error\":502,\"message\":\"Internal services error\",\"data\":null}".to_vec()
+    });
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         response.headers_mut().insert("x-request-id", v);

@@ -36,7 +36,9 @@ impl std::str::FromStr for ForwardPolicy {
             "never" => Ok(Self::Never),
             "always" => Ok(Self::Always),
             "precheck" | "when-precheck-passes" => Ok(Self::WhenPrecheckPasses),
-            other => Err(format!("unknown forwarding policy `{other}` (never, always, precheck)")),
+            other => Err(format!(
+                "unknown forwarding policy `{other}` (never, always, precheck)"
+            )),
         }
     }
 }
@@ -87,7 +89,10 @@ impl Gateway {
             ));
         }
         if !crate::access::x_road_client_ok(&config.client) {
-            return Err(format!("X-Road client `{}`: must be INSTANCE/CLASS/MEMBER/SUBSYSTEM", config.client));
+            return Err(format!(
+                "X-Road client `{}`: must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
+                config.client
+            ));
         }
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(config.connect_timeout));
@@ -97,7 +102,11 @@ impl Gateway {
 
     /// The policy for `op`.
     pub fn policy(&self, op: Operation) -> ForwardPolicy {
-        self.config.policies.get(&op).copied().unwrap_or(self.config.default_policy)
+        self.config
+            .policies
+            .get(&op)
+            .copied()
+            .unwrap_or(self.config.default_policy)
     }
 
     /// The upstream URL of `op`.
@@ -116,18 +125,26 @@ impl Gateway {
             .header(hyper::header::CONTENT_TYPE, "application/json")
             .header("X-Road-Client", &self.config.client)
             .body(Full::new(body))
-            .map_err(|e| ApiError::new(ErrorCode::MoiConnection, format!("upstream request: {e}")))?;
+            .map_err(|e| {
+                ApiError::new(ErrorCode::MoiConnection, format!("upstream request: {e}"))
+            })?;
         let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| ApiError::new(ErrorCode::MoiConnection, format!("upstream unreachable: {e}")))?;
+            let response = self.client.request(request).await.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::MoiConnection,
+                    format!("upstream unreachable: {e}"),
+                )
+            })?;
             let status = response.status();
             let bytes = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
                 .collect()
                 .await
-                .map_err(|e| ApiError::new(ErrorCode::MoiConnection, format!("upstream answer cut off: {e}")))?
+                .map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::MoiConnection,
+                        format!("upstream answer cut off: {e}"),
+                    )
+                })?
                 .to_bytes();
             Ok::<_, ApiError>((status, bytes))
         };
@@ -136,7 +153,10 @@ impl Gateway {
             .map_err(|_| {
                 ApiError::new(
                     ErrorCode::MoiConnection,
-                    format!("upstream did not answer within {} s", self.config.timeout.as_secs()),
+                    format!(
+                        "upstream did not answer within {} s",
+                        self.config.timeout.as_secs()
+                    ),
                 )
             })??;
         parse_upstream(status.as_u16(), &bytes)
@@ -145,9 +165,16 @@ impl Gateway {
 
 /// Checks that the upstream answered the contract's envelope.
 pub fn parse_upstream(status: u16, bytes: &[u8]) -> Result<Envelope, ApiError> {
-    let bad = |why: String| ApiError::new(ErrorCode::MoiData, format!("upstream answer (HTTP {status}): {why}"));
+    let bad = |why: String| {
+        ApiError::new(
+            ErrorCode::MoiData,
+            format!("upstream answer (HTTP {status}): {why}"),
+        )
+    };
     let value: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
-    let obj = value.as_object().ok_or_else(|| bad("not a JSON object".into()))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| bad("not a JSON object".into()))?;
     let error = obj
         .get("error")
         .and_then(Value::as_u64)
@@ -197,7 +224,10 @@ pub fn precheck_passed(local: &Envelope) -> Result<(), String> {
         return Err("liveness failed".into());
     }
     if let Some(checks) = pre.get("document_checks").and_then(Value::as_array) {
-        if let Some(failed) = checks.iter().find(|c| c.get("passed") == Some(&Value::Bool(false))) {
+        if let Some(failed) = checks
+            .iter()
+            .find(|c| c.get("passed") == Some(&Value::Bool(false)))
+        {
             return Err(format!(
                 "document check `{}` failed: {}",
                 failed.get("check").and_then(Value::as_str).unwrap_or("?"),
@@ -235,10 +265,15 @@ pub fn merge(upstream: Envelope, local: &Envelope) -> Envelope {
 pub fn not_forwarded(mut local: Envelope, reason: &str) -> Envelope {
     let data = local.data.get_or_insert_with(|| Value::Object(Map::new()));
     if let Some(obj) = data.as_object_mut() {
-        let pre = obj.entry("precheck").or_insert_with(|| Value::Object(Map::new()));
+        let pre = obj
+            .entry("precheck")
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Some(p) = pre.as_object_mut() {
             p.insert("forwarded".into(), Value::Bool(false));
-            p.insert("not_forwarded_reason".into(), Value::String(reason.to_string()));
+            p.insert(
+                "not_forwarded_reason".into(),
+                Value::String(reason.to_string()),
+            );
         }
     }
     local
@@ -250,14 +285,32 @@ mod tests {
 
     #[test]
     fn upstream_envelopes_are_validated() {
-        assert!(parse_upstream(200, br#"{"error":0,"message":"Successfully","data":{"score":1}}"#).is_ok());
-        let e = parse_upstream(200, br#"{"error":400,"message":"Id card not exists in the system","data":null}"#).unwrap();
+        assert!(parse_upstream(
+            200,
+            br#"{"error":0,"message":"Successfully","data":{"score":1}}"#
+        )
+        .is_ok());
+        let e = parse_upstream(
+            200,
+            br#"{"error":400,"message":"Id card not exists in the system","data":null}"#,
+        )
+        .unwrap();
         assert_eq!(e.error, 400);
-        for bad in [&b"<html>"[..], br#"{"message":"x"}"#, br#"{"error":0,"message":"ok"}"#, b"[]"] {
-            assert_eq!(parse_upstream(200, bad).unwrap_err().code, ErrorCode::MoiData);
+        for bad in [
+            &b"<html>"[..],
+            br#"{"message":"x"}"#,
+            br#"{"error":0,"message":"ok"}"#,
+            b"[]",
+        ] {
+            assert_eq!(
+                parse_upstream(200, bad).unwrap_err().code,
+                ErrorCode::MoiData
+            );
         }
         assert_eq!(
-            parse_upstream(500, br#"{"error":0,"message":"Successfully","data":{}}"#).unwrap_err().code,
+            parse_upstream(500, br#"{"error":0,"message":"Successfully","data":{}}"#)
+                .unwrap_err()
+                .code,
             ErrorCode::MoiData
         );
     }
@@ -266,18 +319,28 @@ mod tests {
     fn precheck_gate() {
         let ok = Envelope::success(json!({"precheck": {"faceMoi": {"is_match": true}}}));
         assert!(precheck_passed(&ok).is_ok());
-        let mismatch = Envelope::success(json!({"precheck": {"faceDocument": {"is_match": false}}}));
-        assert!(precheck_passed(&mismatch).unwrap_err().contains("faceDocument"));
-        let expired = Envelope::success(json!({"precheck": {"document_checks": [{"check": "not_expired", "passed": false, "detail": "expired"}]}}));
-        assert!(precheck_passed(&expired).unwrap_err().contains("not_expired"));
+        let mismatch =
+            Envelope::success(json!({"precheck": {"faceDocument": {"is_match": false}}}));
+        assert!(precheck_passed(&mismatch)
+            .unwrap_err()
+            .contains("faceDocument"));
+        let expired = Envelope::success(
+            json!({"precheck": {"document_checks": [{"check": "not_expired", "passed": false, "detail": "expired"}]}}),
+        );
+        assert!(precheck_passed(&expired)
+            .unwrap_err()
+            .contains("not_expired"));
         let failed = Envelope::failure(&ApiError::new(ErrorCode::FaceRecognition, "no face"));
         assert!(precheck_passed(&failed).is_err());
     }
 
     #[test]
     fn merge_keeps_upstream_fields_and_adds_local_precheck() {
-        let upstream = Envelope::success(json!({"idNumber": "1", "score": 1, "incorrectFields": []}));
-        let local = Envelope::success(json!({"idNumber": "1", "score": 0.5, "incorrectFields": ["dob"], "precheck": {"x": 1}}));
+        let upstream =
+            Envelope::success(json!({"idNumber": "1", "score": 1, "incorrectFields": []}));
+        let local = Envelope::success(
+            json!({"idNumber": "1", "score": 0.5, "incorrectFields": ["dob"], "precheck": {"x": 1}}),
+        );
         let m = merge(upstream, &local);
         let d = m.data.unwrap();
         assert_eq!(d["score"], 1);
@@ -300,6 +363,9 @@ mod tests {
         assert!(Gateway::new(cfg("ftp://x", "CAMBODIA/COM/B/K")).is_err());
         assert!(Gateway::new(cfg("http://127.0.0.1:9", "CAMBODIA/COM")).is_err());
         let g = Gateway::new(cfg("http://127.0.0.1:9/", "CAMBODIA/COM/B/K")).unwrap();
-        assert_eq!(g.url(Operation::Info), "http://127.0.0.1:9/r1/CAMBODIA/GOV/CAMDX-20201222/CAMDIGIKEY_KYC/info-v2.1");
+        assert_eq!(
+            g.url(Operation::Info),
+            "http://127.0.0.1:9/r1/CAMBODIA/GOV/CAMDX-20201222/CAMDIGIKEY_KYC/info-v2.1"
+        );
     }
 }

@@ -24,7 +24,7 @@ pub mod store;
 
 pub use access::{IpRange, Quota};
 pub use app::{router, serve, serve_listener, AppState, ServerConfig, ServerError};
+pub use gateway::{ForwardPolicy, Gateway, UpstreamConfig};
 pub use metrics::Metrics;
 pub use openapi::openapi_document;
-pub use gateway::{ForwardPolicy, Gateway, UpstreamConfig};
 pub use store::{SqliteStore, StoreError, StoreOptions};

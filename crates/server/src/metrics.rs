@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
 /// Latency buckets in seconds.
-const BUCKETS: [f64; 12] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+const BUCKETS: [f64; 12] = [
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
 
 #[derive(Debug, Default, Clone)]
 struct Histogram {
@@ -28,7 +30,11 @@ impl Histogram {
 
     fn render(&self, out: &mut String, name: &str, labels: &str) {
         for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{b}\"}} {}", self.counts[i]);
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels},le=\"{b}\"}} {}",
+                self.counts[i]
+            );
         }
         let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", self.count);
         let _ = writeln!(out, "{name}_sum{{{labels}}} {}", self.sum);
@@ -57,13 +63,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Metrics {
     /// Records one answered request.
     pub fn record(&self, operation: &str, error: u16, seconds: f64) {
-        *lock(&self.requests).entry((operation.to_string(), error)).or_default() += 1;
-        lock(&self.latency).entry(operation.to_string()).or_default().observe(seconds);
+        *lock(&self.requests)
+            .entry((operation.to_string(), error))
+            .or_default() += 1;
+        lock(&self.latency)
+            .entry(operation.to_string())
+            .or_default()
+            .observe(seconds);
     }
 
     /// Records one stage timing (milliseconds, from the precheck extension).
     pub fn record_stage(&self, stage: &str, millis: f64) {
-        lock(&self.stages).entry(stage.to_string()).or_default().observe(millis / 1000.0);
+        lock(&self.stages)
+            .entry(stage.to_string())
+            .or_default()
+            .observe(millis / 1000.0);
     }
 
     /// Counts a request turned away because the queue was full.
@@ -77,25 +91,54 @@ impl Metrics {
         out.push_str("# HELP kyc_requests_total Requests answered, by operation and API error code (0 = success).\n");
         out.push_str("# TYPE kyc_requests_total counter\n");
         for ((op, code), n) in lock(&self.requests).iter() {
-            let _ = writeln!(out, "kyc_requests_total{{operation=\"{op}\",error=\"{code}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "kyc_requests_total{{operation=\"{op}\",error=\"{code}\"}} {n}"
+            );
         }
-        out.push_str("# HELP kyc_request_duration_seconds Time from request to answer, by operation.\n");
+        out.push_str(
+            "# HELP kyc_request_duration_seconds Time from request to answer, by operation.\n",
+        );
         out.push_str("# TYPE kyc_request_duration_seconds histogram\n");
         for (op, h) in lock(&self.latency).iter() {
-            h.render(&mut out, "kyc_request_duration_seconds", &format!("operation=\"{op}\""));
+            h.render(
+                &mut out,
+                "kyc_request_duration_seconds",
+                &format!("operation=\"{op}\""),
+            );
         }
         out.push_str("# HELP kyc_stage_duration_seconds Time spent in each pipeline stage.\n");
         out.push_str("# TYPE kyc_stage_duration_seconds histogram\n");
         for (stage, h) in lock(&self.stages).iter() {
-            h.render(&mut out, "kyc_stage_duration_seconds", &format!("stage=\"{stage}\""));
+            h.render(
+                &mut out,
+                "kyc_stage_duration_seconds",
+                &format!("stage=\"{stage}\""),
+            );
         }
-        out.push_str("# HELP kyc_queue_depth Requests waiting for a worker.\n# TYPE kyc_queue_depth gauge\n");
-        let _ = writeln!(out, "kyc_queue_depth {}", self.queued.load(Ordering::Relaxed));
+        out.push_str(
+            "# HELP kyc_queue_depth Requests waiting for a worker.\n# TYPE kyc_queue_depth gauge\n",
+        );
+        let _ = writeln!(
+            out,
+            "kyc_queue_depth {}",
+            self.queued.load(Ordering::Relaxed)
+        );
         out.push_str("# HELP kyc_in_flight Requests being computed.\n# TYPE kyc_in_flight gauge\n");
-        let _ = writeln!(out, "kyc_in_flight {}", self.running.load(Ordering::Relaxed));
-        out.push_str("# HELP kyc_rejected_total Requests turned away because the queue was full.\n");
+        let _ = writeln!(
+            out,
+            "kyc_in_flight {}",
+            self.running.load(Ordering::Relaxed)
+        );
+        out.push_str(
+            "# HELP kyc_rejected_total Requests turned away because the queue was full.\n",
+        );
         out.push_str("# TYPE kyc_rejected_total counter\n");
-        let _ = writeln!(out, "kyc_rejected_total {}", self.rejected.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "kyc_rejected_total {}",
+            self.rejected.load(Ordering::Relaxed)
+        );
         out
     }
 }
@@ -113,8 +156,12 @@ mod tests {
         let text = m.render();
         assert!(text.contains("kyc_requests_total{operation=\"info\",error=\"0\"} 1"));
         assert!(text.contains("kyc_requests_total{operation=\"info\",error=\"400\"} 1"));
-        assert!(text.contains("kyc_request_duration_seconds_bucket{operation=\"info\",le=\"0.025\"} 1"));
+        assert!(
+            text.contains("kyc_request_duration_seconds_bucket{operation=\"info\",le=\"0.025\"} 1")
+        );
         assert!(text.contains("kyc_request_duration_seconds_count{operation=\"info\"} 2"));
-        assert!(text.contains("kyc_stage_duration_seconds_bucket{stage=\"selfie_face\",le=\"0.05\"} 1"));
+        assert!(
+            text.contains("kyc_stage_duration_seconds_bucket{stage=\"selfie_face\",le=\"0.05\"} 1")
+        );
     }
 }

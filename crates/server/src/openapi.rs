@@ -25,8 +25,10 @@ fn request_schema(op: Operation) -> Value {
         Operation::Info => user,
         Operation::InfoFace => json!({"type": "object", "required": ["userInfo", "faceImg"],
             "properties": {"userInfo": user, "faceImg": b64}}),
-        Operation::InfoFaceIdCard => json!({"type": "object", "required": ["userInfo", "faceImg", "idImage"],
-            "properties": {"userInfo": user, "faceImg": b64, "idImage": b64}}),
+        Operation::InfoFaceIdCard => {
+            json!({"type": "object", "required": ["userInfo", "faceImg", "idImage"],
+            "properties": {"userInfo": user, "faceImg": b64, "idImage": b64}})
+        }
         Operation::InfoIdCardLiveness => json!({"type": "object",
             "required": ["userInfo", "idImage", "liveness", "actions"],
             "properties": {"userInfo": user, "idImage": b64, "liveness": b64,
@@ -34,7 +36,9 @@ fn request_schema(op: Operation) -> Value {
                     "description": "1 turn left, 2 turn right, 3 nod; in this order"},
                 "mirrored": {"type": "boolean", "default": false,
                     "description": "engine extension: the video is mirrored (front camera)"}}}),
-        Operation::OcrIdCard => json!({"type": "object", "required": ["idImage"], "properties": {"idImage": b64}}),
+        Operation::OcrIdCard => {
+            json!({"type": "object", "required": ["idImage"], "properties": {"idImage": b64}})
+        }
         Operation::OcrPassport => json!({"type": "object", "required": ["passportImage"],
             "properties": {"passportImage": b64}}),
     }
@@ -47,15 +51,29 @@ fn data_schema(op: Operation) -> Value {
     let precheck = json!({"type": "object", "description": "engine extension: per-check evidence, thresholds, timings"});
     match op {
         Operation::Info => info,
-        Operation::InfoFace => json!({"type": "object", "properties": {"userInfo": info, "faceMoiScore": score, "precheck": precheck}}),
+        Operation::InfoFace => {
+            json!({"type": "object", "properties": {"userInfo": info, "faceMoiScore": score, "precheck": precheck}})
+        }
         Operation::InfoFaceIdCard => json!({"type": "object", "properties": {"userInfo": info,
             "faceDocumentScore": score, "faceMoiScore": score, "precheck": precheck}}),
         Operation::InfoIdCardLiveness => json!({"type": "object", "properties": {"userInfo": info,
             "livenessScore": score, "faceDocumentScore": score, "faceMoiScore": score, "precheck": precheck}}),
         Operation::OcrIdCard => {
             let mut p = Map::new();
-            for k in ["idNumber", "firstNameKh", "lastNameKh", "firstNameEn", "lastNameEn", "gender", "dob",
-                "issuedDate", "expiredDate", "MRZ1", "MRZ2", "MRZ3"] {
+            for k in [
+                "idNumber",
+                "firstNameKh",
+                "lastNameKh",
+                "firstNameEn",
+                "lastNameEn",
+                "gender",
+                "dob",
+                "issuedDate",
+                "expiredDate",
+                "MRZ1",
+                "MRZ2",
+                "MRZ3",
+            ] {
                 p.insert(k.into(), s.clone());
             }
             p.insert("precheck".into(), precheck);
@@ -63,7 +81,15 @@ fn data_schema(op: Operation) -> Value {
         }
         Operation::OcrPassport => {
             let mut p = Map::new();
-            for k in ["expiredDate", "dob", "document_number", "nationality", "gender", "firstNameEn", "lastNameEn"] {
+            for k in [
+                "expiredDate",
+                "dob",
+                "document_number",
+                "nationality",
+                "gender",
+                "firstNameEn",
+                "lastNameEn",
+            ] {
                 p.insert(k.into(), s.clone());
             }
             p.insert("precheck".into(), precheck);
@@ -76,8 +102,10 @@ fn operation_object(op: Operation, x_road: bool) -> Value {
     let mut params = vec![];
     if x_road {
         params.push(json!({"name": "memberCode", "in": "path", "required": true, "schema": {"type": "string"}}));
-        params.push(json!({"name": "X-Road-Client", "in": "header", "required": true,
-            "schema": {"type": "string", "example": "CAMBODIA/COM/BANK-001/KYC"}}));
+        params.push(
+            json!({"name": "X-Road-Client", "in": "header", "required": true,
+            "schema": {"type": "string", "example": "CAMBODIA/COM/BANK-001/KYC"}}),
+        );
     }
     let errors: Vec<Value> = ErrorCode::ALL
         .iter()
@@ -105,9 +133,15 @@ fn operation_object(op: Operation, x_road: bool) -> Value {
 pub fn openapi_document() -> Value {
     let mut paths = Map::new();
     for op in Operation::ALL {
-        paths.insert(format!("/api/2.0/kyc/{}", op.name()), operation_object(op, false));
         paths.insert(
-            format!("/r1/CAMBODIA/GOV/{{memberCode}}/CAMDIGIKEY_KYC/{}-v2.1", op.name()),
+            format!("/api/2.0/kyc/{}", op.name()),
+            operation_object(op, false),
+        );
+        paths.insert(
+            format!(
+                "/r1/CAMBODIA/GOV/{{memberCode}}/CAMDIGIKEY_KYC/{}-v2.1",
+                op.name()
+            ),
             operation_object(op, true),
         );
     }

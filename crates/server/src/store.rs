@@ -100,7 +100,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
@@ -119,7 +121,11 @@ fn blob_embedding(b: &[u8]) -> Option<Embedding> {
     if b.len() != EMBEDDING_DIM * 4 {
         return None;
     }
-    Embedding::from_raw(b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Embedding::from_raw(
+        b.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
 }
 
 impl SqliteStore {
@@ -157,7 +163,9 @@ impl SqliteStore {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        Ok(self.conn().query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// Adds or replaces a record, with its reference embedding and (only
@@ -174,7 +182,11 @@ impl SqliteStore {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| StoreError::Invalid("a record needs an idNumber".into()))?;
         let date = |d: Option<Date>| d.map(|d| d.to_string());
-        let photo = if self.options.keep_photos { photo } else { None };
+        let photo = if self.options.keep_photos {
+            photo
+        } else {
+            None
+        };
         self.conn().execute(
             "INSERT INTO records (id_number, first_name_kh, last_name_kh, first_name_en, last_name_en,
                  gender, dob, issued_date, expired_date, embedding, photo, updated_at)
@@ -205,7 +217,10 @@ impl SqliteStore {
 
     /// Removes a record; whether it existed.
     pub fn remove(&self, id_number: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute("DELETE FROM records WHERE id_number = ?1", [id_number.trim()])? > 0)
+        Ok(self.conn().execute(
+            "DELETE FROM records WHERE id_number = ?1",
+            [id_number.trim()],
+        )? > 0)
     }
 
     /// Every record, by ID number (which fields it holds; never the values).
@@ -268,12 +283,13 @@ impl SqliteStore {
             return Ok(None);
         };
         let date = |s: Option<String>| s.and_then(|s| Date::from_iso(&s));
-        let face = match blob {
-            None => None,
-            Some(b) => Some(
-                blob_embedding(&b).ok_or_else(|| StoreError::Invalid(format!("the embedding of {id} is corrupt")))?,
-            ),
-        };
+        let face =
+            match blob {
+                None => None,
+                Some(b) => Some(blob_embedding(&b).ok_or_else(|| {
+                    StoreError::Invalid(format!("the embedding of {id} is corrupt"))
+                })?),
+            };
         Ok(Some(Reference {
             record: ReferenceRecord {
                 id_number: Some(id),
@@ -310,13 +326,17 @@ impl SqliteStore {
         photo_dir: &Path,
         embed: impl Fn(&[u8]) -> Result<Embedding, String>,
     ) -> Result<ImportReport, StoreError> {
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(csv_bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(csv_bytes);
         let headers = reader
             .headers()
             .map_err(|e| StoreError::Invalid(format!("CSV header: {e}")))?
             .clone();
         if !headers.iter().any(|h| h == "idNumber") {
-            return Err(StoreError::Invalid("the CSV header must name an `idNumber` column".into()));
+            return Err(StoreError::Invalid(
+                "the CSV header must name an `idNumber` column".into(),
+            ));
         }
         let mut report = ImportReport::default();
         for (i, row) in reader.records().enumerate() {
@@ -334,7 +354,10 @@ impl SqliteStore {
                     obj.insert(h.to_string(), serde_json::Value::String(v.to_string()));
                 }
             }
-            let json = serde_json::to_vec(&serde_json::Value::Array(vec![serde_json::Value::Object(obj)]))
+            let json =
+                serde_json::to_vec(&serde_json::Value::Array(vec![serde_json::Value::Object(
+                    obj,
+                )]))
                 .unwrap_or_default();
             let entry = match parse_reference_entries(&json) {
                 Ok(mut e) if e.len() == 1 => e.remove(0),
@@ -350,13 +373,17 @@ impl SqliteStore {
                     let path = photo_dir.join(name);
                     match std::fs::read(&path) {
                         Err(e) => {
-                            report.refused.push((line, format!("photo {}: {e}", path.display())));
+                            report
+                                .refused
+                                .push((line, format!("photo {}: {e}", path.display())));
                             continue;
                         }
                         Ok(bytes) => match embed(&bytes) {
                             Ok(e) => (Some(e), Some(bytes)),
                             Err(reason) => {
-                                report.refused.push((line, format!("photo {}: {reason}", path.display())));
+                                report
+                                    .refused
+                                    .push((line, format!("photo {}: {reason}", path.display())));
                                 continue;
                             }
                         },
@@ -423,12 +450,16 @@ mod tests {
     fn upsert_get_remove_round_trip() {
         let s = SqliteStore::open_in_memory(StoreOptions::default()).unwrap();
         assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
-        s.upsert(&record("123456789"), Some(&unit(3)), Some(b"jpeg")).unwrap();
+        s.upsert(&record("123456789"), Some(&unit(3)), Some(b"jpeg"))
+            .unwrap();
         let got = s.get("123456789").unwrap().unwrap();
         assert_eq!(got.record, record("123456789"));
         assert_eq!(got.face.unwrap().cosine(&unit(3)), 1.0);
         let listed = s.list().unwrap();
-        assert_eq!(listed[0].fields, ["lastNameKh", "firstNameEn", "gender", "dob"]);
+        assert_eq!(
+            listed[0].fields,
+            ["lastNameKh", "firstNameEn", "gender", "dob"]
+        );
         assert!(!listed[0].has_photo, "photos are not kept unless enabled");
         assert!(s.remove("123456789").unwrap());
         assert!(s.get("123456789").unwrap().is_none());
@@ -468,7 +499,8 @@ mod tests {
     #[test]
     fn a_database_from_a_newer_build_is_refused() {
         let conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
         let err = SqliteStore::with_connection(conn, StoreOptions::default()).unwrap_err();
         assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
     }

@@ -46,7 +46,10 @@ async fn fake_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, String) {
-    let client = headers.get("x-road-client").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client = headers
+        .get("x-road-client")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     fake.seen
         .lock()
         .unwrap()
@@ -76,7 +79,10 @@ async fn fake_upstream(mode: Mode) -> (SocketAddr, Arc<Fake>) {
         seen: Mutex::new(Seen::default()),
     });
     let app = Router::new()
-        .route("/r1/CAMBODIA/GOV/{member}/CAMDIGIKEY_KYC/{op}", routing::post(fake_handler))
+        .route(
+            "/r1/CAMBODIA/GOV/{member}/CAMDIGIKEY_KYC/{op}",
+            routing::post(fake_handler),
+        )
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -103,8 +109,8 @@ async fn resetting_upstream() -> SocketAddr {
 fn engine() -> Arc<Engine> {
     static E: OnceLock<Arc<Engine>> = OnceLock::new();
     E.get_or_init(|| {
-        let mut engine =
-            Engine::load(EngineConfig::new(kyc_models::resolve_model_dir(None))).expect("models (scripts/setup)");
+        let mut engine = Engine::load(EngineConfig::new(kyc_models::resolve_model_dir(None)))
+            .expect("models (scripts/setup)");
         let store = MemoryStore::new();
         let user = UserInfo {
             id_number: ID.into(),
@@ -112,7 +118,9 @@ fn engine() -> Arc<Engine> {
             expired_date: kyc_mrz::Date::from_iso("2035-01-01"),
             ..UserInfo::default()
         };
-        store.insert(ReferenceRecord::from_user_info(&user), None).unwrap();
+        store
+            .insert(ReferenceRecord::from_user_info(&user), None)
+            .unwrap();
         engine.add_reference_source(Arc::new(store));
         Arc::new(engine)
     })
@@ -168,7 +176,8 @@ async fn post(addr: SocketAddr, path: &str, body: &[u8]) -> (u16, Value) {
 }
 
 /// A body with unusual but valid formatting: it must reach upstream byte for byte.
-const BODY: &[u8] = b"{ \"idNumber\" : \"123456789\",\n  \"lastNameEn\": \"Dara\", \"extra\": [1, 2] }";
+const BODY: &[u8] =
+    b"{ \"idNumber\" : \"123456789\",\n  \"lastNameEn\": \"Dara\", \"extra\": [1, 2] }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passing_precheck_is_forwarded_unchanged_and_answered_with_both() {
@@ -185,7 +194,11 @@ async fn passing_precheck_is_forwarded_unchanged_and_answered_with_both() {
     let (path, client, body) = &seen.requests[0];
     assert_eq!(path, "CAMDX-20201222/info-v2.1");
     assert_eq!(client.as_deref(), Some("CAMBODIA/COM/BANK-001/KYC"));
-    assert_eq!(body.as_slice(), BODY, "the caller's request must reach upstream unaltered");
+    assert_eq!(
+        body.as_slice(),
+        BODY,
+        "the caller's request must reach upstream unaltered"
+    );
     stop.send(()).unwrap();
 }
 
@@ -197,8 +210,14 @@ async fn failing_precheck_is_not_forwarded() {
     let (status, v) = post(addr, "/api/2.0/kyc/info", expired).await;
     assert_eq!(status, 200);
     assert_eq!(v["data"]["precheck"]["forwarded"], false);
-    assert!(v["data"]["precheck"]["not_forwarded_reason"].as_str().unwrap().contains("not_expired"));
-    assert!(fake.seen.lock().unwrap().requests.is_empty(), "no quota spent");
+    assert!(v["data"]["precheck"]["not_forwarded_reason"]
+        .as_str()
+        .unwrap()
+        .contains("not_expired"));
+    assert!(
+        fake.seen.lock().unwrap().requests.is_empty(),
+        "no quota spent"
+    );
     stop.send(()).unwrap();
 }
 
@@ -251,7 +270,10 @@ async fn upstream_faults_map_to_503_and_504() {
         let (status, v) = post(addr, "/api/2.0/kyc/info", BODY).await;
         assert_eq!(v["error"], code, "{what}: {v}");
         assert_eq!(status, 502, "{what}");
-        assert_eq!(v["data"]["precheck"]["details"]["local"]["error"], 0, "{what}: the local answer is kept");
+        assert_eq!(
+            v["data"]["precheck"]["details"]["local"]["error"], 0,
+            "{what}: the local answer is kept"
+        );
         stop.send(()).unwrap();
     }
 }

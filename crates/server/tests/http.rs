@@ -22,8 +22,12 @@ const TOM_ID: &str = "010682723";
 fn fixture(name: &str) -> RgbImage {
     let dir = std::env::var_os("KYC_FIXTURE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"));
-    image::open(dir.join(name)).expect("fixture (scripts/setup)").to_rgb8()
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
+        });
+    image::open(dir.join(name))
+        .expect("fixture (scripts/setup)")
+        .to_rgb8()
 }
 
 fn png(img: &RgbImage) -> Vec<u8> {
@@ -39,16 +43,24 @@ fn b64(bytes: &[u8]) -> String {
 fn engine() -> Arc<Engine> {
     static E: OnceLock<Arc<Engine>> = OnceLock::new();
     E.get_or_init(|| {
-        let mut engine =
-            Engine::load(EngineConfig::new(kyc_models::resolve_model_dir(None))).expect("models (scripts/setup)");
-        let photo = engine.face().analyze(&fixture("Tom_Hanks_54745.png")).unwrap();
+        let mut engine = Engine::load(EngineConfig::new(kyc_models::resolve_model_dir(None)))
+            .expect("models (scripts/setup)");
+        let photo = engine
+            .face()
+            .analyze(&fixture("Tom_Hanks_54745.png"))
+            .unwrap();
         let store = MemoryStore::new();
         let user = UserInfo {
             id_number: TOM_ID.into(),
             last_name_en: Some("HANKS".into()),
             ..UserInfo::default()
         };
-        store.insert(ReferenceRecord::from_user_info(&user), Some(photo.embedding)).unwrap();
+        store
+            .insert(
+                ReferenceRecord::from_user_info(&user),
+                Some(photo.embedding),
+            )
+            .unwrap();
         engine.add_reference_source(Arc::new(store));
         Arc::new(engine)
     })
@@ -56,7 +68,13 @@ fn engine() -> Arc<Engine> {
 }
 
 /// Starts a server; returns its address and a handle that stops it.
-async fn start(config: ServerConfig) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+async fn start(
+    config: ServerConfig,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -79,7 +97,8 @@ struct Reply {
 
 impl Reply {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
     fn header(&self, name: &str) -> Option<String> {
         self.headers.lines().find_map(|l| {
@@ -89,9 +108,18 @@ impl Reply {
     }
 }
 
-async fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -101,21 +129,31 @@ async fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str
     let _ = stream.write_all(body).await;
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw).await;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP response");
     let headers = String::from_utf8_lossy(&raw[..split]).to_string();
     let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
     let mut body = raw[split + 4..].to_vec();
-    if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if headers
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else { break };
-        let size = usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16).unwrap();
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..eol]).unwrap().trim(), 16).unwrap();
         if size == 0 {
             break;
         }
@@ -131,12 +169,22 @@ const X_ROAD: &str = "/r1/CAMBODIA/GOV/CAMDX-20201222/CAMDIGIKEY_KYC";
 async fn both_path_styles_answer_the_same_envelope() {
     let (addr, stop, task) = start(ServerConfig::default()).await;
     let body = json!({"idNumber": TOM_ID, "lastNameEn": "Hanks"}).to_string();
-    let a = http(addr, "POST", "/api/2.0/kyc/info", &[("Content-Type", "application/json")], body.as_bytes()).await;
+    let a = http(
+        addr,
+        "POST",
+        "/api/2.0/kyc/info",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .await;
     let b = http(
         addr,
         "POST",
         &format!("{X_ROAD}/info-v2.1"),
-        &[("Content-Type", "application/json"), ("X-Road-Client", "CAMBODIA/COM/BANK-001/KYC")],
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Road-Client", "CAMBODIA/COM/BANK-001/KYC"),
+        ],
         body.as_bytes(),
     )
     .await;
@@ -156,7 +204,14 @@ async fn x_road_path_requires_a_well_formed_client_header() {
     let (addr, stop, task) = start(ServerConfig::default()).await;
     let body = json!({"idNumber": TOM_ID}).to_string();
     for headers in [vec![], vec![("X-Road-Client", "CAMBODIA/COM")]] {
-        let r = http(addr, "POST", &format!("{X_ROAD}/info-v2.1"), &headers, body.as_bytes()).await;
+        let r = http(
+            addr,
+            "POST",
+            &format!("{X_ROAD}/info-v2.1"),
+            &headers,
+            body.as_bytes(),
+        )
+        .await;
         assert_eq!(r.status, 400);
         let j = r.json();
         assert_eq!(j["error"], 505);
@@ -170,7 +225,14 @@ async fn x_road_path_requires_a_well_formed_client_header() {
 async fn http_status_agrees_with_the_error_code() {
     let (addr, stop, task) = start(ServerConfig::default()).await;
     // 400 unknown ID → 404.
-    let r = http(addr, "POST", "/api/2.0/kyc/info", &[], json!({"idNumber": "1"}).to_string().as_bytes()).await;
+    let r = http(
+        addr,
+        "POST",
+        "/api/2.0/kyc/info",
+        &[],
+        json!({"idNumber": "1"}).to_string().as_bytes(),
+    )
+    .await;
     assert_eq!((r.status, r.json()["error"].as_u64()), (404, Some(400)));
     // 505 malformed → 400.
     let r = http(addr, "POST", "/api/2.0/kyc/info", &[], b"{not json").await;
@@ -225,7 +287,14 @@ async fn allowlist_and_quota_answer_421_and_420() {
         ..ServerConfig::default()
     };
     let (addr, stop, task) = start(config).await;
-    let r = http(addr, "POST", "/api/2.0/kyc/info", &[], json!({"idNumber": TOM_ID}).to_string().as_bytes()).await;
+    let r = http(
+        addr,
+        "POST",
+        "/api/2.0/kyc/info",
+        &[],
+        json!({"idNumber": TOM_ID}).to_string().as_bytes(),
+    )
+    .await;
     assert_eq!((r.status, r.json()["error"].as_u64()), (403, Some(421)));
     stop.send(()).unwrap();
     task.await.unwrap();
@@ -258,11 +327,14 @@ async fn saturation_gives_backpressure_not_an_unbounded_queue() {
     };
     let (addr, stop, task) = start(config).await;
     let selfie = png(&fixture("t1.jpg"));
-    let body = Arc::new(json!({"userInfo": {"idNumber": TOM_ID}, "faceImg": b64(&selfie)}).to_string());
+    let body =
+        Arc::new(json!({"userInfo": {"idNumber": TOM_ID}, "faceImg": b64(&selfie)}).to_string());
     let mut handles = Vec::new();
     for _ in 0..6 {
         let body = body.clone();
-        handles.push(tokio::spawn(async move { http(addr, "POST", "/api/2.0/kyc/info-face", &[], body.as_bytes()).await }));
+        handles.push(tokio::spawn(async move {
+            http(addr, "POST", "/api/2.0/kyc/info-face", &[], body.as_bytes()).await
+        }));
     }
     let mut statuses = Vec::new();
     for h in handles {
@@ -274,7 +346,10 @@ async fn saturation_gives_backpressure_not_an_unbounded_queue() {
         statuses.push(r.status);
     }
     assert!(statuses.contains(&503), "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 503 || *s == 200), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 503 || *s == 200),
+        "{statuses:?}"
+    );
     stop.send(()).unwrap();
     task.await.unwrap();
 }
@@ -291,7 +366,14 @@ async fn concurrent_requests_all_answer_correctly() {
     for i in 0..16 {
         handles.push(tokio::spawn(async move {
             let id = if i % 2 == 0 { TOM_ID } else { "123456789" };
-            let r = http(addr, "POST", "/api/2.0/kyc/info", &[], json!({"idNumber": id}).to_string().as_bytes()).await;
+            let r = http(
+                addr,
+                "POST",
+                "/api/2.0/kyc/info",
+                &[],
+                json!({"idNumber": id}).to_string().as_bytes(),
+            )
+            .await;
             (i, r.json()["error"].as_u64().unwrap())
         }));
     }
@@ -310,15 +392,27 @@ async fn operations_endpoints() {
     let ready = http(addr, "GET", "/readyz", &[], b"").await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json()["models"].as_array().unwrap().len(), 8);
-    let _ = http(addr, "POST", "/api/2.0/kyc/info", &[], json!({"idNumber": TOM_ID}).to_string().as_bytes()).await;
+    let _ = http(
+        addr,
+        "POST",
+        "/api/2.0/kyc/info",
+        &[],
+        json!({"idNumber": TOM_ID}).to_string().as_bytes(),
+    )
+    .await;
     let m = http(addr, "GET", "/metrics", &[], b"").await;
     let text = String::from_utf8(m.body).unwrap();
-    assert!(text.contains("kyc_requests_total{operation=\"info\",error=\"0\"} 1"), "{text}");
+    assert!(
+        text.contains("kyc_requests_total{operation=\"info\",error=\"0\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("kyc_queue_depth 0"));
     let doc = http(addr, "GET", "/openapi.json", &[], b"").await.json();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/2.0/kyc/info-face-idcard"].is_object());
-    assert!(doc["paths"]["/r1/CAMBODIA/GOV/{memberCode}/CAMDIGIKEY_KYC/ocr-passport-v2.1"].is_object());
+    assert!(
+        doc["paths"]["/r1/CAMBODIA/GOV/{memberCode}/CAMDIGIKEY_KYC/ocr-passport-v2.1"].is_object()
+    );
     stop.send(()).unwrap();
     task.await.unwrap();
 }
@@ -328,7 +422,9 @@ async fn graceful_shutdown_finishes_the_request_in_flight() {
     let (addr, stop, task) = start(ServerConfig::default()).await;
     let selfie = png(&fixture("t1.jpg"));
     let body = json!({"userInfo": {"idNumber": TOM_ID}, "faceImg": b64(&selfie)}).to_string();
-    let in_flight = tokio::spawn(async move { http(addr, "POST", "/api/2.0/kyc/info-face", &[], body.as_bytes()).await });
+    let in_flight = tokio::spawn(async move {
+        http(addr, "POST", "/api/2.0/kyc/info-face", &[], body.as_bytes()).await
+    });
     tokio::time::sleep(Duration::from_millis(100)).await;
     stop.send(()).unwrap();
     let r = in_flight.await.unwrap();

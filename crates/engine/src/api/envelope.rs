@@ -68,7 +68,9 @@ impl ErrorCode {
             ErrorCode::IdCardNotFound => "Id card not exists in the system",
             ErrorCode::QuotaReached => "Request quota reached",
             ErrorCode::IpNotAllowed => "IP address is not allowed to request",
-            ErrorCode::FaceRecognition => "Problem with facial recognition from requested image/video",
+            ErrorCode::FaceRecognition => {
+                "Problem with facial recognition from requested image/video"
+            }
             ErrorCode::IdCardFace => "Problem detecting face from submitted Idcard Image",
             ErrorCode::InternalService => "Internal services error",
             ErrorCode::MoiConnection => "Problem with connection to MOI service",
@@ -219,14 +221,20 @@ mod tests {
 
     #[test]
     fn codes_and_messages_are_the_hosted_apis() {
-        let table: Vec<(u16, &str)> = ErrorCode::ALL.iter().map(|c| (c.code(), c.message())).collect();
+        let table: Vec<(u16, &str)> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.code(), c.message()))
+            .collect();
         assert_eq!(
             table,
             vec![
                 (400, "Id card not exists in the system"),
                 (420, "Request quota reached"),
                 (421, "IP address is not allowed to request"),
-                (500, "Problem with facial recognition from requested image/video"),
+                (
+                    500,
+                    "Problem with facial recognition from requested image/video"
+                ),
                 (501, "Problem detecting face from submitted Idcard Image"),
                 (502, "Internal services error"),
                 (503, "Problem with connection to MOI service"),
@@ -250,7 +258,9 @@ mod tests {
 
     #[test]
     fn success_envelope_has_the_exact_shape() {
-        let env = Envelope::success(serde_json::json!({"idNumber": "010682723", "score": 1, "incorrectFields": []}));
+        let env = Envelope::success(
+            serde_json::json!({"idNumber": "010682723", "score": 1, "incorrectFields": []}),
+        );
         let text = serde_json::to_string(&env).unwrap();
         assert_eq!(
             text,
@@ -260,7 +270,10 @@ mod tests {
 
     #[test]
     fn failure_envelope_explains_under_precheck() {
-        let env = Envelope::failure(&ApiError::invalid_field("userInfo.dob", "not a yyyy-MM-dd date"));
+        let env = Envelope::failure(&ApiError::invalid_field(
+            "userInfo.dob",
+            "not a yyyy-MM-dd date",
+        ));
         let v = serde_json::to_value(&env).unwrap();
         assert_eq!(v["error"], 505);
         assert_eq!(v["message"], "Invalid request or internal server error.");

@@ -10,9 +10,9 @@ mod response;
 
 pub use envelope::{ApiError, Envelope, ErrorCode};
 pub use request::{
-    decode_base64, Gender,
-    parse_request, Action, Actions, IdCardLivenessRequest, InfoFaceIdCardRequest,
-    InfoFaceRequest, OcrIdCardRequest, OcrPassportRequest, Operation, Request, UserInfo,
+    decode_base64, parse_request, Action, Actions, Gender, IdCardLivenessRequest,
+    InfoFaceIdCardRequest, InfoFaceRequest, OcrIdCardRequest, OcrPassportRequest, Operation,
+    Request, UserInfo,
 };
 pub use response::{
     IdCardOcrData, InfoData, InfoFaceData, InfoFaceIdCardData, LivenessData, PassportOcrData,

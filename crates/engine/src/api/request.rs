@@ -230,20 +230,34 @@ fn nested<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a Map<String, 
 }
 
 /// A string field; absent, `null` and `""` all mean "not submitted".
-fn optional_string(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<String>, ApiError> {
+fn optional_string(
+    obj: &Map<String, Value>,
+    key: &str,
+    prefix: &str,
+) -> Result<Option<String>, ApiError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-        Some(_) => Err(ApiError::invalid_field(format!("{prefix}{key}"), "must be a string")),
+        Some(_) => Err(ApiError::invalid_field(
+            format!("{prefix}{key}"),
+            "must be a string",
+        )),
     }
 }
 
-fn optional_date(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<Option<Date>, ApiError> {
+fn optional_date(
+    obj: &Map<String, Value>,
+    key: &str,
+    prefix: &str,
+) -> Result<Option<Date>, ApiError> {
     match optional_string(obj, key, prefix)? {
         None => Ok(None),
         Some(s) => Date::from_iso(&s).map(Some).ok_or_else(|| {
-            ApiError::invalid_field(format!("{prefix}{key}"), format!("`{s}` is not a valid yyyy-MM-dd date"))
+            ApiError::invalid_field(
+                format!("{prefix}{key}"),
+                format!("`{s}` is not a valid yyyy-MM-dd date"),
+            )
         }),
     }
 }
@@ -318,11 +332,19 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, String> {
 fn parse_actions(obj: &Map<String, Value>) -> Result<Actions, ApiError> {
     let list = match obj.get("actions") {
         Some(Value::Array(list)) => list,
-        Some(_) => return Err(ApiError::invalid_field("actions", "must be a list such as [\"2\",\"1\",\"3\"]")),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "actions",
+                "must be a list such as [\"2\",\"1\",\"3\"]",
+            ))
+        }
         None => return Err(ApiError::invalid_field("actions", "is required")),
     };
     if list.is_empty() {
-        return Err(ApiError::invalid_field("actions", "must name at least one action"));
+        return Err(ApiError::invalid_field(
+            "actions",
+            "must name at least one action",
+        ));
     }
     if list.len() > 10 {
         return Err(ApiError::invalid_field("actions", "at most 10 actions"));
@@ -384,11 +406,15 @@ mod tests {
             b64(b"card"),
             b64(b"video")
         );
-        let Request::InfoIdCardLiveness(r) = parse_request(Operation::InfoIdCardLiveness, body.as_bytes()).unwrap()
+        let Request::InfoIdCardLiveness(r) =
+            parse_request(Operation::InfoIdCardLiveness, body.as_bytes()).unwrap()
         else {
             panic!("wrong operation")
         };
-        assert_eq!(r.actions, vec![Action::TurnRight, Action::TurnLeft, Action::Nod]);
+        assert_eq!(
+            r.actions,
+            vec![Action::TurnRight, Action::TurnLeft, Action::Nod]
+        );
         assert!(!r.mirrored);
         assert_eq!(r.id_image, b"card");
         assert_eq!(r.liveness, b"video");
@@ -402,15 +428,24 @@ mod tests {
     #[test]
     fn malformed_date_is_505_naming_the_field() {
         let body = SEED_INFO.replace("1990-01-01", "01/01/1990");
-        assert_eq!(err_field(Operation::Info, &body), (ErrorCode::InvalidRequest, "dob".into()));
+        assert_eq!(
+            err_field(Operation::Info, &body),
+            (ErrorCode::InvalidRequest, "dob".into())
+        );
         let body = SEED_INFO.replace("2030-06-08", "2030-02-30");
-        assert_eq!(err_field(Operation::Info, &body), (ErrorCode::InvalidRequest, "expiredDate".into()));
+        assert_eq!(
+            err_field(Operation::Info, &body),
+            (ErrorCode::InvalidRequest, "expiredDate".into())
+        );
     }
 
     #[test]
     fn gender_must_be_m_or_f() {
         let body = SEED_INFO.replace(r#""M""#, r#""male""#);
-        assert_eq!(err_field(Operation::Info, &body), (ErrorCode::InvalidRequest, "gender".into()));
+        assert_eq!(
+            err_field(Operation::Info, &body),
+            (ErrorCode::InvalidRequest, "gender".into())
+        );
     }
 
     #[test]
@@ -428,29 +463,47 @@ mod tests {
     #[test]
     fn invalid_base64_is_505_naming_the_field() {
         let body = format!(r#"{{"userInfo":{SEED_INFO},"faceImg":"@@@not base64@@@"}}"#);
-        assert_eq!(err_field(Operation::InfoFace, &body), (ErrorCode::InvalidRequest, "faceImg".into()));
+        assert_eq!(
+            err_field(Operation::InfoFace, &body),
+            (ErrorCode::InvalidRequest, "faceImg".into())
+        );
     }
 
     #[test]
     fn missing_image_and_missing_id_number_are_named() {
-        assert_eq!(err_field(Operation::OcrIdCard, "{}"), (ErrorCode::InvalidRequest, "idImage".into()));
         assert_eq!(
-            err_field(Operation::InfoFace, r#"{"userInfo":{"dob":"1990-01-01"},"faceImg":"AAAA"}"#),
+            err_field(Operation::OcrIdCard, "{}"),
+            (ErrorCode::InvalidRequest, "idImage".into())
+        );
+        assert_eq!(
+            err_field(
+                Operation::InfoFace,
+                r#"{"userInfo":{"dob":"1990-01-01"},"faceImg":"AAAA"}"#
+            ),
             (ErrorCode::InvalidRequest, "userInfo.idNumber".into())
         );
     }
 
     #[test]
     fn not_json_is_505() {
-        assert_eq!(err_field(Operation::Info, "{nope"), (ErrorCode::InvalidRequest, "body".into()));
-        assert_eq!(err_field(Operation::Info, "[1,2]"), (ErrorCode::InvalidRequest, "body".into()));
+        assert_eq!(
+            err_field(Operation::Info, "{nope"),
+            (ErrorCode::InvalidRequest, "body".into())
+        );
+        assert_eq!(
+            err_field(Operation::Info, "[1,2]"),
+            (ErrorCode::InvalidRequest, "body".into())
+        );
     }
 
     #[test]
     fn tolerant_of_unknown_fields_order_and_wrapped_base64() {
         let wrapped = "aGVs\nbG8g\r\nd29y bGQ";
-        let body = format!(r#"{{"extra":{{"a":1}},"passportImage":"data:image/jpeg;base64,{wrapped}"}}"#);
-        let Request::OcrPassport(r) = parse_request(Operation::OcrPassport, body.as_bytes()).unwrap() else {
+        let body =
+            format!(r#"{{"extra":{{"a":1}},"passportImage":"data:image/jpeg;base64,{wrapped}"}}"#);
+        let Request::OcrPassport(r) =
+            parse_request(Operation::OcrPassport, body.as_bytes()).unwrap()
+        else {
             panic!("wrong operation")
         };
         assert_eq!(r.passport_image, b"hello world");
@@ -458,9 +511,11 @@ mod tests {
 
     #[test]
     fn empty_strings_are_not_submitted_fields() {
-        let Request::Info(u) =
-            parse_request(Operation::Info, br#"{"idNumber":"123456789","firstNameKh":"","dob":null}"#).unwrap()
-        else {
+        let Request::Info(u) = parse_request(
+            Operation::Info,
+            br#"{"idNumber":"123456789","firstNameKh":"","dob":null}"#,
+        )
+        .unwrap() else {
             panic!("wrong operation")
         };
         assert!(u.submitted_fields().is_empty());
@@ -470,7 +525,10 @@ mod tests {
     fn operation_names_round_trip() {
         for op in Operation::ALL {
             assert_eq!(Operation::from_name(op.name()), Some(op));
-            assert_eq!(Operation::from_name(&format!("{}-v2.1", op.name())), Some(op));
+            assert_eq!(
+                Operation::from_name(&format!("{}-v2.1", op.name())),
+                Some(op)
+            );
         }
         assert_eq!(Operation::from_name("nope"), None);
     }

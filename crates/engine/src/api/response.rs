@@ -142,7 +142,10 @@ mod tests {
         let d: InfoData = round_trip(
             r#"{"error":0,"message":"Successfully","data":{"idNumber":"id_number","score":1,"incorrectFields":[]}}"#,
         );
-        assert_eq!(serde_json::to_string(&d).unwrap(), r#"{"idNumber":"id_number","score":1,"incorrectFields":[]}"#);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"idNumber":"id_number","score":1,"incorrectFields":[]}"#
+        );
     }
 
     #[test]
@@ -178,7 +181,13 @@ mod tests {
         let d: PassportOcrData = round_trip(
             r#"{"error":0,"message":"Successfully","data":{"expiredDate":"expired_date","dob":"yyyy-MM-dd","document_number":"passport_number","nationality":"nationality","gender":"M_or_F","firstNameEn":"first_name","lastNameEn":"last_name"}}"#,
         );
-        let keys: Vec<String> = serde_json::to_value(&d).unwrap().as_object().unwrap().keys().cloned().collect();
+        let keys: Vec<String> = serde_json::to_value(&d)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         assert!(keys.contains(&"document_number".to_string()));
     }
 

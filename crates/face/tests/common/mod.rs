@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 pub fn fixture_dir() -> PathBuf {
     std::env::var_os("KYC_FIXTURE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
+        })
 }
 
 pub fn fixture_bytes(name: &str) -> Vec<u8> {
@@ -55,5 +57,8 @@ pub fn reference_models() -> &'static FaceModels {
 
 pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
