@@ -123,7 +123,7 @@ pub struct ApiError {
     /// Why, in words: goes to `data.precheck.reason`.
     pub reason: String,
     /// Extra evidence for the extension object (e.g. MRZ checks, face warnings).
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -149,7 +149,7 @@ impl ApiError {
 
     /// Attaches evidence for the extension object.
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 }
@@ -194,7 +194,7 @@ impl Envelope {
             precheck.insert("field".into(), Value::String(field.clone()));
         }
         if let Some(details) = &err.details {
-            precheck.insert("details".into(), details.clone());
+            precheck.insert("details".into(), (**details).clone());
         }
         let mut data = serde_json::Map::new();
         data.insert(super::PRECHECK_KEY.into(), Value::Object(precheck));
