@@ -161,6 +161,9 @@ pub struct BestFrame {
     pub analysis: FaceAnalysis,
 }
 
+/// With this many identity samples or more, one outlier is set aside.
+pub const ROBUST_MIN_SAMPLES: usize = 5;
+
 /// Identity consistency over the clip.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IdentityConsistency {
@@ -171,6 +174,11 @@ pub struct IdentityConsistency {
     pub min_cosine: Option<f32>,
     /// Median of those cosines.
     pub median_cosine: Option<f32>,
+    /// The lowest cosine once one outlier is set aside (with at least
+    /// [`ROBUST_MIN_SAMPLES`] samples; else the lowest): one blurred or
+    /// half-turned frame must not fail a real customer, while a swap of
+    /// people shows in many samples.
+    pub robust_min_cosine: Option<f32>,
     /// Times of the embeddings, ms.
     pub times_ms: Vec<f64>,
 }
@@ -494,7 +502,11 @@ impl<'m> Analyzer<'m> {
             bbox: [det.bbox.x1, det.bbox.y1, det.bbox.x2, det.bbox.y2],
         });
 
-        if yaw_lmk.abs() < self.cfg.frontal_max_yaw {
+        // Frontal by the landmarks and, where the pose model answers, by it
+        // too: landmarks on a profile face can look frontal.
+        let pose_frontal =
+            pose.is_none_or(|p| f64::from(p.yaw).abs() < 1.5 * self.cfg.frontal_max_yaw);
+        if yaw_lmk.abs() < self.cfg.frontal_max_yaw && pose_frontal {
             // Identity-consistency embedding.
             let due = self
                 .last_embed_ms
@@ -575,6 +587,8 @@ impl<'m> Analyzer<'m> {
                     samples: cos.len(),
                     min_cosine: enough.then(|| cos[0]),
                     median_cosine: enough.then(|| cos[cos.len() / 2]),
+                    robust_min_cosine: enough
+                        .then(|| cos[usize::from(cos.len() >= ROBUST_MIN_SAMPLES)]),
                     times_ms: self.embeddings.iter().map(|(t, _)| *t).collect(),
                 }
             }
@@ -582,6 +596,7 @@ impl<'m> Analyzer<'m> {
                 samples: self.embeddings.len(),
                 min_cosine: None,
                 median_cosine: None,
+                robust_min_cosine: None,
                 times_ms: self.embeddings.iter().map(|(t, _)| *t).collect(),
             },
         };

@@ -12,7 +12,8 @@
 //! 3. Hard checks (fail: the score is capped at [`POLICY_FAIL_CAP`] = 0.45 and the reason is
 //!    given): no face; face present < 80 % of the time or missing > 2 s; a second person in
 //!    ≥ 30 % of the frames; analysed frame rate < 9.5 fps; identity not consistent (an
-//!    embedding sampled every 1.25 s on frontal frames has cosine <
+//!    embedding sampled every 1.25 s on frontal frames, one outlier set aside when there are
+//!    five or more, has cosine <
 //!    [`CheckOptions::min_identity_cosine`] with the best frame, 0.31 = the face crate's
 //!    1:1000 false-match threshold); median P(live) < [`CheckOptions::min_p_live`] (0.05:
 //!    a physical screen replay reads ≈ 0.00, real clips 0.56-1.00).
@@ -173,7 +174,7 @@ pub fn check_liveness(
     }
     let obs: Vec<_> = an.frames.iter().map(|f| f.obs).collect();
     let mut result = evaluate(&obs, requested, mirrored, &opts.decision);
-    if let Some(c) = an.identity.min_cosine {
+    if let Some(c) = an.identity.robust_min_cosine {
         if c < opts.min_identity_cosine {
             result.fail_with(FailureReason::IdentityChanged {
                 min_cosine: f64::from(c),

@@ -254,7 +254,7 @@ pub fn run_clip(
             out.passed = r.passed;
             out.reasons = r.reasons.iter().map(|x| x.to_string()).collect();
             out.p_live = r.p_live;
-            out.identity_min_cosine = rep.signals.identity.min_cosine;
+            out.identity_min_cosine = rep.signals.identity.robust_min_cosine;
             out.multi_face_fraction = r.multi_face_fraction;
             out.face_ratio = r.face_ratio;
             out.events = r

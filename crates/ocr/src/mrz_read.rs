@@ -341,7 +341,7 @@ impl MrzReader {
         let len = result.report.format.line_length();
         let mut lines = result.raw_lines.clone();
         let mut any = false;
-        for cand in fit_options(one.lines.first().map_or("", String::as_str), len) {
+        for (cand, _) in fit_options(one.lines.first().map_or("", String::as_str), len) {
             lines[idx] = cand;
             let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
             if let Ok(rep) = kyc_mrz::parse(&refs, &ParseOptions::new(reference)) {
@@ -451,8 +451,8 @@ fn parse_best_fit(
     len: usize,
     opts: &ParseOptions,
 ) -> Option<(MrzReport, Vec<String>)> {
-    let options: Vec<Vec<String>> = lines.iter().map(|l| fit_options(l, len)).collect();
-    let mut best: Option<(MrzReport, Vec<String>)> = None;
+    let options: Vec<Vec<(String, i32)>> = lines.iter().map(|l| fit_options(l, len)).collect();
+    let mut best: Option<(MrzReport, Vec<String>, (bool, i32))> = None;
     // Distinct valid readings: two of them mean the fit is ambiguous.
     let mut valid_lines: Vec<Vec<String>> = Vec::new();
     let mut idx = vec![0usize; options.len()];
@@ -460,7 +460,7 @@ fn parse_best_fit(
         let chosen: Vec<String> = khm_nationality(
             idx.iter()
                 .zip(&options)
-                .map(|(&i, o)| o[i].clone())
+                .map(|(&i, o)| o[i].0.clone())
                 .collect(),
         );
         let refs: Vec<&str> = chosen.iter().map(String::as_str).collect();
@@ -468,19 +468,24 @@ fn parse_best_fit(
             if rep.valid && !valid_lines.contains(&rep.lines) {
                 valid_lines.push(rep.lines.clone());
             }
+            // Each line fitted otherwise than by its filler run costs a
+            // point: a shift must earn its place with check digits, not
+            // win a tie by chance.
+            let refits: i32 = idx.iter().zip(&options).map(|(&i, o)| o[i].1).sum();
+            let score = (rep.valid, partial_score(&rep) - refits);
             let better = match &best {
                 None => true,
-                Some((b, _)) => (rep.valid, partial_score(&rep)) > (b.valid, partial_score(b)),
+                Some((_, _, b)) => score > *b,
             };
             if better {
-                best = Some((rep, chosen));
+                best = Some((rep, chosen, score));
             }
         }
         // Next combination (odometer).
         let mut k = 0;
         loop {
             if k == idx.len() {
-                return finish_fit(best, valid_lines.len());
+                return finish_fit(best.map(|(r, l, _)| (r, l)), valid_lines.len());
             }
             idx[k] += 1;
             if idx[k] < options[k].len() {
@@ -490,7 +495,7 @@ fn parse_best_fit(
             k += 1;
         }
     }
-    finish_fit(best, valid_lines.len())
+    finish_fit(best.map(|(r, l, _)| (r, l)), valid_lines.len())
 }
 
 /// A best fit that is one of several valid readings is not valid: which
@@ -510,24 +515,27 @@ fn finish_fit(
     Some((rep, lines))
 }
 
-/// Ways of bringing a line to `len` characters.
-fn fit_options(line: &str, len: usize) -> Vec<String> {
-    let mut v = vec![fit_length(line, len)];
+/// Ways of bringing a line to `len` characters, each with its cost in
+/// check-digit points: the filler-run fit is free, cutting or padding an end
+/// costs 1, and dropping the first character costs 3 (it changes every
+/// position of the line, so a chance check-digit match must not pay for it).
+fn fit_options(line: &str, len: usize) -> Vec<(String, i32)> {
+    let mut v = vec![(fit_length(line, len), 0)];
     if line.len() > len {
         let d = line.len() - len;
-        v.push(line[d..].to_string());
-        v.push(line[..len].to_string());
+        v.push((line[d..].to_string(), 1));
+        v.push((line[..len].to_string(), 1));
     } else if line.len() < len && !line.is_empty() {
         let d = len - line.len();
-        v.push(format!("{}{}", "<".repeat(d), line));
+        v.push((format!("{}{}", "<".repeat(d), line), 1));
     }
     // A spurious first character (a card edge or a mark read as `I`/`1`).
     if line.len() > 1 && line.len() + 1 >= len {
-        v.push(fit_length(&line[1..], len));
+        v.push((fit_length(&line[1..], len), 3));
     }
-    let mut unique: Vec<String> = Vec::with_capacity(v.len());
+    let mut unique: Vec<(String, i32)> = Vec::with_capacity(v.len());
     for o in v {
-        if !unique.contains(&o) {
+        if !unique.iter().any(|u| u.0 == o.0) {
             unique.push(o);
         }
     }
@@ -841,6 +849,22 @@ mod tests {
         assert_eq!(fit_length("ABCDEFG", 5), "ABCDE");
         assert_eq!(fit_length("ABC", 5), "ABC<<");
         assert_eq!(fit_length("ABC<<", 5), "ABC<<");
+    }
+
+    #[test]
+    fn a_full_length_line_keeps_its_first_character() {
+        // Regression: a mock Khmer card whose document number check digit is
+        // missing lost its leading `I` to the "spurious first character" fit.
+        let lines: Vec<String> = [
+            "IDKHM343234587<<<<<<<<<<<<<<<<",
+            "9008032M2601250KHM<<<<<<<<<<<6",
+            "SREY<<POV<<<<<<<<<<<<<<<<<<<<<",
+        ]
+        .map(String::from)
+        .to_vec();
+        let opts = ParseOptions::new(Date::new(2026, 11, 23).unwrap());
+        let (_, fitted) = parse_best_fit(&lines, 30, &opts).unwrap();
+        assert_eq!(fitted, lines);
     }
 
     #[test]
