@@ -230,6 +230,29 @@ pub fn id_card_evidence(reading: &kyc_ocr::IdCardReading) -> Value {
     })
 }
 
+/// The card's checks followed by the submitted data's: a submitted check
+/// that says the same as the card's is dropped, one that differs is named
+/// `submitted_<check>` so that the two can be told apart.
+pub fn merge_checks(card: &[DocumentCheck], submitted: Vec<DocumentCheck>) -> Vec<DocumentCheck> {
+    let mut out = card.to_vec();
+    for c in submitted {
+        if card.contains(&c) {
+            continue;
+        }
+        let check = if card.iter().any(|k| k.check == c.check) {
+            match c.check {
+                "not_expired" => "submitted_not_expired",
+                "dates_possible" => "submitted_dates_possible",
+                other => other,
+            }
+        } else {
+            c.check
+        };
+        out.push(DocumentCheck { check, ..c });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +287,34 @@ mod tests {
     #[test]
     fn no_dates_no_checks() {
         assert!(date_checks(None, None, None, d("2026-11-23").unwrap()).is_empty());
+    }
+
+    #[test]
+    fn merged_checks_say_each_thing_once() {
+        let check = |check, passed, detail: &str| DocumentCheck {
+            check,
+            passed,
+            detail: detail.into(),
+        };
+        let card = vec![
+            check("mrz_verified", true, "every check digit verified"),
+            check("not_expired", true, "expires 2031-01-13"),
+        ];
+        let submitted = vec![
+            check("not_expired", false, "expires 2020-01-13"),
+            check("dates_possible", true, "consistent"),
+        ];
+        let merged = merge_checks(&card, submitted);
+        let names: Vec<&str> = merged.iter().map(|c| c.check).collect();
+        assert_eq!(
+            names,
+            [
+                "mrz_verified",
+                "not_expired",
+                "submitted_not_expired",
+                "dates_possible"
+            ]
+        );
+        assert_eq!(merge_checks(&card, card.clone()), card);
     }
 }

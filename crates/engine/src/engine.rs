@@ -8,8 +8,8 @@ use crate::api::{
 };
 use crate::debug::DebugSink;
 use crate::document::{
-    id_card_evidence, reading_checks, record_from_id_card, submitted_checks, CardEvidence,
-    CardReading,
+    id_card_evidence, merge_checks, reading_checks, record_from_id_card, submitted_checks,
+    CardEvidence, CardReading,
 };
 use crate::matching::{match_user_info, InfoMatch, ReferenceKind};
 use crate::readers::ReaderPool;
@@ -293,8 +293,10 @@ impl Engine {
         };
         let matched = match_user_info(&r.user_info, &reference.record);
         let (moi, moi_json) = self.compare_with_reference(&selfie, &reference);
-        let mut checks = card.checks.clone();
-        checks.extend(submitted_checks(&r.user_info, crate::clock::today()));
+        let checks = merge_checks(
+            &card.checks,
+            submitted_checks(&r.user_info, crate::clock::today()),
+        );
         Ok(InfoFaceIdCardData {
             user_info: info_data(&r.user_info, &matched, None),
             face_document_score: Some(f64::from(document.score)),
@@ -550,8 +552,10 @@ impl Engine {
         };
         let matched = match_user_info(&r.user_info, &reference.record);
         let (moi, moi_json) = self.compare_with_reference(&best_frame.analysis, &reference);
-        let mut checks = card.checks.clone();
-        checks.extend(submitted_checks(&r.user_info, crate::clock::today()));
+        let checks = merge_checks(
+            &card.checks,
+            submitted_checks(&r.user_info, crate::clock::today()),
+        );
         let result = &report.result;
         Ok(LivenessData {
             user_info: info_data(&r.user_info, &matched, None),
