@@ -341,8 +341,8 @@ impl MrzReader {
         let len = result.report.format.line_length();
         let mut lines = result.raw_lines.clone();
         let mut any = false;
-        for (cand, _) in fit_options(one.lines.first().map_or("", String::as_str), len) {
-            lines[idx] = cand;
+        for cand in fit_options(one.lines.first().map_or("", String::as_str), len) {
+            lines[idx] = cand.line;
             let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
             if let Ok(rep) = kyc_mrz::parse(&refs, &ParseOptions::new(reference)) {
                 if rep.valid && rep.lines == result.report.lines {
@@ -416,11 +416,11 @@ impl MrzReader {
             if let Some((cons, alts)) = consensus(reads, len) {
                 let mut opts = ParseOptions::new(reference);
                 opts.alternatives = alts;
-                let cons = khm_nationality(cons);
-                let refs: Vec<&str> = cons.iter().map(String::as_str).collect();
-                if let Ok(report) = kyc_mrz::parse(&refs, &opts) {
+                // Through the same fits as a single read, so that an
+                // ambiguous alignment stays ambiguous when the reads agree.
+                if let Some((report, lines)) = parse_best_fit(&cons, len, &opts) {
                     let conf = reads.iter().map(|r| r.confidence).sum::<f32>() / reads.len() as f32;
-                    out.push(make(report, cons, conf));
+                    out.push(make(report, lines, conf));
                 }
             }
         }
@@ -451,28 +451,30 @@ fn parse_best_fit(
     len: usize,
     opts: &ParseOptions,
 ) -> Option<(MrzReport, Vec<String>)> {
-    let options: Vec<Vec<(String, i32)>> = lines.iter().map(|l| fit_options(l, len)).collect();
+    let options: Vec<Vec<FitOption>> = lines.iter().map(|l| fit_options(l, len)).collect();
     let mut best: Option<(MrzReport, Vec<String>, (bool, i32))> = None;
-    // Distinct valid readings: two of them mean the fit is ambiguous.
-    let mut valid_lines: Vec<Vec<String>> = Vec::new();
+    // (lines, fit cost) of each distinct valid reading: two at the lowest
+    // cost mean the fit is ambiguous.
+    let mut valid_lines: Vec<(Vec<String>, i32)> = Vec::new();
     let mut idx = vec![0usize; options.len()];
     for _ in 0..81 {
         let chosen: Vec<String> = khm_nationality(
             idx.iter()
                 .zip(&options)
-                .map(|(&i, o)| o[i].0.clone())
+                .map(|(&i, o)| o[i].line.clone())
                 .collect(),
         );
         let refs: Vec<&str> = chosen.iter().map(String::as_str).collect();
         if let Ok(rep) = kyc_mrz::parse(&refs, opts) {
-            if rep.valid && !valid_lines.contains(&rep.lines) {
-                valid_lines.push(rep.lines.clone());
+            let cost: i32 = idx.iter().zip(&options).map(|(&i, o)| o[i].cost).sum();
+            let rival = idx.iter().zip(&options).any(|(&i, o)| o[i].rivals_cheaper);
+            if rep.valid && !valid_lines.iter().any(|v| v.0 == rep.lines) {
+                valid_lines.push((rep.lines.clone(), if rival { 0 } else { cost }));
             }
             // Each line fitted otherwise than by its filler run costs a
             // point: a shift must earn its place with check digits, not
             // win a tie by chance.
-            let refits: i32 = idx.iter().zip(&options).map(|(&i, o)| o[i].1).sum();
-            let score = (rep.valid, partial_score(&rep) - refits);
+            let score = (rep.valid, partial_score(&rep) - cost);
             let better = match &best {
                 None => true,
                 Some((_, _, b)) => score > *b,
@@ -485,7 +487,7 @@ fn parse_best_fit(
         let mut k = 0;
         loop {
             if k == idx.len() {
-                return finish_fit(best.map(|(r, l, _)| (r, l)), valid_lines.len());
+                return finish_fit(best.map(|(r, l, _)| (r, l)), cheapest_count(&valid_lines));
             }
             idx[k] += 1;
             if idx[k] < options[k].len() {
@@ -495,7 +497,17 @@ fn parse_best_fit(
             k += 1;
         }
     }
-    finish_fit(best.map(|(r, l, _)| (r, l)), valid_lines.len())
+    finish_fit(best.map(|(r, l, _)| (r, l)), cheapest_count(&valid_lines))
+}
+
+/// How many valid readings share the lowest fit cost: a reading as read
+/// (filler runs aside) is not made ambiguous by the shifted ones, which
+/// on a name line (no check digit) are valid too.
+fn cheapest_count(valid: &[(Vec<String>, i32)]) -> usize {
+    let Some(min) = valid.iter().map(|v| v.1).min() else {
+        return 0;
+    };
+    valid.iter().filter(|v| v.1 == min).count()
 }
 
 /// A best fit that is one of several valid readings is not valid: which
@@ -515,27 +527,54 @@ fn finish_fit(
     Some((rep, lines))
 }
 
-/// Ways of bringing a line to `len` characters, each with its cost in
-/// check-digit points: the filler-run fit is free, cutting or padding an end
-/// costs 1, and dropping the first character costs 3 (it changes every
-/// position of the line, so a chance check-digit match must not pay for it).
-fn fit_options(line: &str, len: usize) -> Vec<(String, i32)> {
-    let mut v = vec![(fit_length(line, len), 0)];
+/// One way of bringing a line to its length.
+#[derive(Debug, Clone)]
+struct FitOption {
+    line: String,
+    /// Cost in check-digit points when ranking parses: the filler-run fit
+    /// is free, cutting or padding an end costs 1, dropping the first
+    /// character costs 3 (it moves every position of the line, so a chance
+    /// check-digit match must not pay for it).
+    cost: i32,
+    /// Whether a valid parse with this option makes the reading ambiguous
+    /// even beside a cheaper valid one: dropping a thin first character
+    /// (`I`, `1`, `L`: a card edge or a mark) leaves a line that is just as
+    /// plausible, and a name line has no check digit to tell them apart.
+    rivals_cheaper: bool,
+}
+
+/// Ways of bringing a line to `len` characters.
+fn fit_options(line: &str, len: usize) -> Vec<FitOption> {
+    let opt = |line: String, cost: i32| FitOption {
+        line,
+        cost,
+        rivals_cheaper: false,
+    };
+    let thin_first = matches!(line.as_bytes().first(), Some(b'I' | b'1' | b'L'));
+    let mut v = vec![opt(fit_length(line, len), 0)];
     if line.len() > len {
         let d = line.len() - len;
-        v.push((line[d..].to_string(), 1));
-        v.push((line[..len].to_string(), 1));
+        v.push(FitOption {
+            line: line[d..].to_string(),
+            cost: 1,
+            rivals_cheaper: d == 1 && thin_first,
+        });
+        v.push(opt(line[..len].to_string(), 1));
     } else if line.len() < len && !line.is_empty() {
         let d = len - line.len();
-        v.push((format!("{}{}", "<".repeat(d), line), 1));
+        v.push(opt(format!("{}{}", "<".repeat(d), line), 1));
     }
     // A spurious first character (a card edge or a mark read as `I`/`1`).
     if line.len() > 1 && line.len() + 1 >= len {
-        v.push((fit_length(&line[1..], len), 3));
+        v.push(FitOption {
+            line: fit_length(&line[1..], len),
+            cost: 3,
+            rivals_cheaper: thin_first,
+        });
     }
-    let mut unique: Vec<(String, i32)> = Vec::with_capacity(v.len());
+    let mut unique: Vec<FitOption> = Vec::with_capacity(v.len());
     for o in v {
-        if !unique.iter().any(|u| u.0 == o.0) {
+        if !unique.iter().any(|u| u.line == o.line) {
             unique.push(o);
         }
     }
@@ -865,6 +904,27 @@ mod tests {
         let opts = ParseOptions::new(Date::new(2026, 11, 23).unwrap());
         let (_, fitted) = parse_best_fit(&lines, 30, &opts).unwrap();
         assert_eq!(fitted, lines);
+    }
+
+    #[test]
+    fn a_thin_first_character_on_the_name_line_makes_the_fit_ambiguous() {
+        // Regression: a US card's name line read with a spurious leading `I`
+        // was accepted ("ISPECIMEN"), a false accept.
+        let lines: Vec<String> = [
+            "IAUSA0000000033LIN1044750079<<",
+            "5808175F1004027COD<<<<<<<<<<<7",
+            "ISPECIMEN<<TEST<VOID<<<<<<<<<<",
+        ]
+        .map(String::from)
+        .to_vec();
+        let opts = ParseOptions::new(Date::new(2026, 11, 23).unwrap());
+        let (report, _) = parse_best_fit(&lines, 30, &opts).unwrap();
+        assert!(!report.valid, "{:?}", report.lines);
+        // Also when the read is one character too long.
+        let mut long = lines.clone();
+        long[2].push('<');
+        let (report, _) = parse_best_fit(&long, 30, &opts).unwrap();
+        assert!(!report.valid, "{:?}", report.lines);
     }
 
     #[test]
