@@ -790,10 +790,10 @@ fn mrz_likeness(r: &LineRead) -> f32 {
 /// Orientation choice score of a single read.
 fn read_quality(r: &LineRead, reference: Date) -> (i32, i32) {
     let len = expected_length(std::slice::from_ref(r));
-    let fitted: Vec<String> = r.lines.iter().map(|l| fit_length(l, len)).collect();
-    let refs: Vec<&str> = fitted.iter().map(String::as_str).collect();
-    let score = kyc_mrz::parse(&refs, &ParseOptions::new(reference))
-        .map(|rep| partial_score(&rep) + 10)
+    // The same fits as reading proper, so that a line with stray marks
+    // at its start still counts as the MRZ it is.
+    let score = parse_best_fit(&r.lines, len, &ParseOptions::new(reference))
+        .map(|(rep, _)| partial_score(&rep) + 10)
         .unwrap_or(0);
     (score, (r.confidence + 100.0 * mrz_likeness(r)) as i32)
 }
