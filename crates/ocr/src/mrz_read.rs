@@ -451,6 +451,10 @@ fn parse_best_fit(
     len: usize,
     opts: &ParseOptions,
 ) -> Option<(MrzReport, Vec<String>)> {
+    // On a Cambodian card the Khmer front confirms the Latin name (see the
+    // ID-card reader), and names such as IM or IENG are common: a leading
+    // `I` there is taken as read.
+    let cambodian = lines.first().is_some_and(|l| l.get(2..5) == Some("KHM"));
     let options: Vec<Vec<FitOption>> = lines.iter().map(|l| fit_options(l, len)).collect();
     let mut best: Option<(MrzReport, Vec<String>, (bool, i32))> = None;
     // (lines, fit cost) of each distinct valid reading: two at the lowest
@@ -467,7 +471,7 @@ fn parse_best_fit(
         let refs: Vec<&str> = chosen.iter().map(String::as_str).collect();
         if let Ok(rep) = kyc_mrz::parse(&refs, opts) {
             let cost: i32 = idx.iter().zip(&options).map(|(&i, o)| o[i].cost).sum();
-            let rival = idx.iter().zip(&options).any(|(&i, o)| o[i].rivals_cheaper);
+            let rival = !cambodian && idx.iter().zip(&options).any(|(&i, o)| o[i].rivals_cheaper);
             if rep.valid && !valid_lines.iter().any(|v| v.0 == rep.lines) {
                 valid_lines.push((rep.lines.clone(), if rival { 0 } else { cost }));
             }
@@ -538,7 +542,7 @@ struct FitOption {
     cost: i32,
     /// Whether a valid parse with this option makes the reading ambiguous
     /// even beside a cheaper valid one: dropping a thin first character
-    /// (`I`, `1`, `L`: a card edge or a mark) leaves a line that is just as
+    /// (`I`, `1`: a card edge or a mark) leaves a line that is just as
     /// plausible, and a name line has no check digit to tell them apart.
     rivals_cheaper: bool,
 }
@@ -550,7 +554,7 @@ fn fit_options(line: &str, len: usize) -> Vec<FitOption> {
         cost,
         rivals_cheaper: false,
     };
-    let thin_first = matches!(line.as_bytes().first(), Some(b'I' | b'1' | b'L'));
+    let thin_first = matches!(line.as_bytes().first(), Some(b'I' | b'1'));
     let mut v = vec![opt(fit_length(line, len), 0)];
     if line.len() > len {
         let d = line.len() - len;
@@ -925,6 +929,21 @@ mod tests {
         long[2].push('<');
         let (report, _) = parse_best_fit(&long, 30, &opts).unwrap();
         assert!(!report.valid, "{:?}", report.lines);
+    }
+
+    #[test]
+    fn a_cambodian_name_starting_with_i_is_taken_as_read() {
+        let lines: Vec<String> = [
+            "IDKHM5950703397<<<<<<<<<<<<<<<",
+            "9211247M3101137KHM<<<<<<<<<<<0",
+            "IM<<SOKHA<<<<<<<<<<<<<<<<<<<<<",
+        ]
+        .map(String::from)
+        .to_vec();
+        let opts = ParseOptions::new(Date::new(2026, 11, 23).unwrap());
+        let (report, fitted) = parse_best_fit(&lines, 30, &opts).unwrap();
+        assert!(report.valid, "{:?}", report.reasons);
+        assert_eq!(fitted, lines);
     }
 
     #[test]
