@@ -3,10 +3,13 @@
 use crate::cmd_ops::{load_engine, EngineArgs};
 use crate::{exit, Failure};
 use kyc_engine::api::Operation;
-use kyc_server::{AppState, ForwardPolicy, Gateway, IpRange, Quota, ServerConfig, UpstreamConfig};
+use kyc_server::{
+    AppState, ForwardPolicy, Gateway, IpRange, Quota, ServerConfig, ServerTls, UpstreamConfig,
+    UpstreamTls,
+};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +53,24 @@ pub struct ServeArgs {
     /// Upstream time limit in seconds.
     #[arg(long, default_value_t = 20)]
     upstream_timeout_s: u64,
+    /// PEM CA certificates an `https://` upstream's certificate must chain to.
+    #[arg(long, value_name = "PEM")]
+    upstream_ca: Option<PathBuf>,
+    /// PEM client certificate chain presented to the upstream (with --upstream-key).
+    #[arg(long, value_name = "PEM", requires = "upstream_key")]
+    upstream_cert: Option<PathBuf>,
+    /// PEM private key of --upstream-cert.
+    #[arg(long, value_name = "PEM", requires = "upstream_cert")]
+    upstream_key: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates signed by these PEM CA certificates (mutual TLS).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_client_ca: Option<PathBuf>,
     /// When to forward: never, always, precheck (only when the local precheck passes).
     #[arg(long, default_value = "precheck")]
     forward: ForwardPolicy,
@@ -93,6 +114,10 @@ fn gateway(args: &ServeArgs) -> Result<Option<Gateway>, Failure> {
         timeout: Duration::from_secs(args.upstream_timeout_s.max(1)),
         default_policy: args.forward,
         policies,
+        tls: UpstreamTls {
+            ca: args.upstream_ca.clone(),
+            client_cert: args.upstream_cert.clone().zip(args.upstream_key.clone()),
+        },
     })
     .map(Some)
     .map_err(|e| Failure::new(exit::USAGE, e))
@@ -114,6 +139,14 @@ pub fn run(args: ServeArgs, model_dir: &Path) -> Result<(), Failure> {
         quota: args.quota,
         member_codes: args.member_codes,
         upstream,
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| ServerTls {
+                cert,
+                key,
+                client_ca: args.tls_client_ca,
+            }),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

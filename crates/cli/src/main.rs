@@ -71,7 +71,7 @@ enum Command {
         action: cmd_store::StoreCommand,
     },
     /// Serve the hosted API's endpoints over HTTP.
-    Serve(cmd_serve::ServeArgs),
+    Serve(Box<cmd_serve::ServeArgs>),
     /// Evaluate a stage over a labelled dataset.
     Eval {
         #[command(subcommand)]
@@ -124,7 +124,7 @@ fn main() -> ExitCode {
         Command::OcrPassport(args) => cmd_ops::run_ocr(Operation::OcrPassport, args, &model_dir),
         Command::Request(args) => cmd_ops::run_request(args, &model_dir),
         Command::Store { action } => cmd_store::run(action, &model_dir),
-        Command::Serve(args) => cmd_serve::run(args, &model_dir),
+        Command::Serve(args) => cmd_serve::run(*args, &model_dir),
         Command::Eval { stage } => match stage {
             EvalCommand::Face(args) => cmd_eval_face::run(args, &model_dir),
             EvalCommand::Ocr(args) => cmd_eval_ocr::run(args, &model_dir),

@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub member_codes: Vec<String>,
     /// The CamDX upstream to forward to, if any.
     pub upstream: Option<crate::gateway::Gateway>,
+    /// Serve HTTPS (optionally requiring client certificates) instead of HTTP.
+    pub tls: Option<crate::tls::ServerTls>,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
             quota: None,
             member_codes: Vec::new(),
             upstream: None,
+            tls: None,
         }
     }
 }
@@ -76,6 +79,9 @@ pub enum ServerError {
     /// The server loop failed.
     #[error("server: {0}")]
     Serve(std::io::Error),
+    /// The TLS certificate, key or client CA could not be used.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// Shared state of the handlers.
@@ -136,7 +142,13 @@ pub async fn serve(state: Arc<AppState>) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
-    serve_listener(listener, state, shutdown_signal()).await
+    match &state.config.tls {
+        Some(tls) => {
+            let config = crate::tls::server_config(tls).map_err(ServerError::Tls)?;
+            crate::tls::serve_tls_listener(listener, state, config, shutdown_signal()).await
+        }
+        None => serve_listener(listener, state, shutdown_signal()).await,
+    }
 }
 
 /// Serves on a bound listener until `shutdown` completes, then finishes the
@@ -177,7 +189,7 @@ async fn shutdown_signal() {
     log(&json!({"event": "shutting_down"}));
 }
 
-fn log(v: &Value) {
+pub(crate) fn log(v: &Value) {
     eprintln!("{v}");
 }
 

@@ -10,12 +10,14 @@
 
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use kyc_engine::api::{ApiError, Envelope, ErrorCode, Operation};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// When to forward an operation upstream.
@@ -62,6 +64,8 @@ pub struct UpstreamConfig {
     pub default_policy: ForwardPolicy,
     /// Per-operation policies.
     pub policies: HashMap<Operation, ForwardPolicy>,
+    /// Trust anchors and client certificate for an `https://` upstream.
+    pub tls: crate::tls::UpstreamTls,
 }
 
 /// Largest upstream answer accepted.
@@ -71,23 +75,37 @@ const MAX_ANSWER_BYTES: usize = 8 << 20;
 #[derive(Debug, Clone)]
 pub struct Gateway {
     config: UpstreamConfig,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl Gateway {
-    /// A gateway for `config`; the base URL must be `http://host[:port]`
-    /// (terminate TLS at the CamDX security server on the local network).
+    /// A gateway for `config`; the base URL is `http://host[:port]` (the
+    /// CamDX security server on the local network) or `https://host[:port]`
+    /// with `config.tls` naming the CA and, usually, a client certificate.
     pub fn new(config: UpstreamConfig) -> Result<Self, String> {
         let uri: hyper::Uri = config
             .base_url
             .parse()
             .map_err(|e| format!("upstream URL `{}`: {e}", config.base_url))?;
-        if uri.scheme_str() != Some("http") || uri.host().is_none() {
+        let https = uri.scheme_str() == Some("https");
+        if !(https || uri.scheme_str() == Some("http")) || uri.host().is_none() {
             return Err(format!(
-                "upstream URL `{}`: must be http://host[:port] (the local CamDX security server)",
+                "upstream URL `{}`: must be http://host[:port] or https://host[:port]",
                 config.base_url
             ));
         }
+        let tls = if https {
+            crate::tls::client_config(&config.tls)?
+        } else {
+            // Plain HTTP: the TLS layer is never used.
+            rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+        };
         if !crate::access::x_road_client_ok(&config.client) {
             return Err(format!(
                 "X-Road client `{}`: must be INSTANCE/CLASS/MEMBER/SUBSYSTEM",
@@ -96,6 +114,12 @@ impl Gateway {
         }
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(config.connect_timeout));
+        connector.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         Ok(Self { config, client })
     }
@@ -132,7 +156,7 @@ impl Gateway {
             let response = self.client.request(request).await.map_err(|e| {
                 ApiError::new(
                     ErrorCode::MoiConnection,
-                    format!("upstream unreachable: {e}"),
+                    format!("upstream unreachable: {}", error_chain(&e)),
                 )
             })?;
             let status = response.status();
@@ -161,6 +185,18 @@ impl Gateway {
             })??;
         parse_upstream(status.as_u16(), &bytes)
     }
+}
+
+/// An error with its causes (a TLS refusal is a cause of a connect error).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cur = c.source();
+    }
+    out
 }
 
 /// Checks that the upstream answered the contract's envelope.
@@ -359,6 +395,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             default_policy: ForwardPolicy::WhenPrecheckPasses,
             policies: HashMap::new(),
+            tls: Default::default(),
         };
         assert!(Gateway::new(cfg("ftp://x", "CAMBODIA/COM/B/K")).is_err());
         assert!(Gateway::new(cfg("http://127.0.0.1:9", "CAMBODIA/COM")).is_err());

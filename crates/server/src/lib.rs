@@ -21,6 +21,7 @@ pub mod gateway;
 mod metrics;
 mod openapi;
 pub mod store;
+pub mod tls;
 
 pub use access::{IpRange, Quota};
 pub use app::{router, serve, serve_listener, AppState, ServerConfig, ServerError};
@@ -28,3 +29,4 @@ pub use gateway::{ForwardPolicy, Gateway, UpstreamConfig};
 pub use metrics::Metrics;
 pub use openapi::openapi_document;
 pub use store::{SqliteStore, StoreError, StoreOptions};
+pub use tls::{serve_tls_listener, ServerTls, UpstreamTls};

@@ -136,6 +136,7 @@ fn gateway(upstream: SocketAddr, policy: ForwardPolicy) -> Gateway {
         timeout: Duration::from_secs(1),
         default_policy: policy,
         policies: HashMap::new(),
+        tls: Default::default(),
     })
     .unwrap()
 }
