@@ -2,6 +2,7 @@
 
 use crate::cmd_ops::{read_input, EngineArgs};
 use crate::{exit, print_json, Failure};
+use kyc_engine::matching::ReferenceRecord;
 use kyc_engine::reference::parse_reference_entries;
 use kyc_face::{AnalyzeOptions, FaceConfig, FaceModels};
 use kyc_server::{SqliteStore, StoreOptions};
@@ -38,6 +39,21 @@ pub enum StoreCommand {
     Remove {
         /// The ID number.
         id_number: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Fill a sandbox store for demos and integration tests: the bundled
+    /// samples' identity with its reference photo (the fixture face on the
+    /// generated card), and a second generated identity with another
+    /// fixture face (`astronaut.png`). Prints the records and, with
+    /// `--write-samples DIR`, writes request files that match them.
+    Sandbox {
+        /// Fixture folder (default: `testdata/fixtures`).
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+        /// Also write the samples (card, passport, selfie, clip, info.json) here.
+        #[arg(long, value_name = "DIR")]
+        write_samples: Option<PathBuf>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -149,6 +165,11 @@ pub fn run(command: StoreCommand, model_dir: &Path) -> Result<(), Failure> {
                 ))
             }
         }
+        StoreCommand::Sandbox {
+            fixtures,
+            write_samples,
+            db,
+        } => sandbox(fixtures, write_samples, &db, model_dir),
         StoreCommand::List { db } => {
             let list = open(&db)?
                 .list()
@@ -156,6 +177,73 @@ pub fn run(command: StoreCommand, model_dir: &Path) -> Result<(), Failure> {
             print_json(&list)
         }
     }
+}
+
+/// Second sandbox identity's face fixture.
+const SECOND_FACE: &str = "astronaut.png";
+
+fn sandbox(
+    fixtures: Option<PathBuf>,
+    write_samples: Option<PathBuf>,
+    db: &DbArgs,
+    model_dir: &Path,
+) -> Result<(), Failure> {
+    let fixtures = fixtures.unwrap_or_else(kyc_engine::samples::fixture_dir);
+    let models = face_models(model_dir)?;
+    let samples = kyc_engine::samples::Samples::build(&fixtures, &models)
+        .map_err(|e| Failure::new(exit::REJECTED, e))?;
+    let store = open(db)?;
+    let rejected = |e: String| Failure::new(exit::REJECTED, e);
+    // 1. The samples' identity, referenced by its own portrait.
+    let first = ReferenceRecord::from_user_info(&samples.user_info());
+    let photo = models
+        .analyze(&samples.reference_photo)
+        .map_err(|e| rejected(format!("{}: {e}", kyc_engine::samples::FACE_FIXTURE)))?;
+    let mut png = std::io::Cursor::new(Vec::new());
+    samples
+        .reference_photo
+        .write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| rejected(e.to_string()))?;
+    store
+        .upsert(&first, Some(&photo.embedding), Some(png.get_ref()))
+        .map_err(|e| rejected(e.to_string()))?;
+    // 2. A generated identity with another fixture face.
+    let id = kyc_ocr::synth::Identity::random(7);
+    let second = ReferenceRecord::from_user_info(&kyc_engine::api::UserInfo {
+        id_number: id.number.clone(),
+        first_name_kh: Some(id.given_kh.clone()),
+        last_name_kh: Some(id.surname_kh.clone()),
+        first_name_en: Some(id.given_en.clone()),
+        last_name_en: Some(id.surname_en.clone()),
+        gender: Some(if id.sex == 'F' {
+            kyc_engine::api::Gender::F
+        } else {
+            kyc_engine::api::Gender::M
+        }),
+        dob: Some(id.dob),
+        issued_date: Some(id.issued),
+        expired_date: Some(id.expiry),
+    });
+    let face_path = fixtures.join(SECOND_FACE);
+    let bytes = read_input(&face_path)?;
+    let embedding =
+        embed(&models, &bytes).map_err(|e| rejected(format!("{}: {e}", face_path.display())))?;
+    store
+        .upsert(&second, Some(&embedding), Some(&bytes))
+        .map_err(|e| rejected(e.to_string()))?;
+    if let Some(dir) = &write_samples {
+        samples.write_to(dir).map_err(rejected)?;
+    }
+    print_json(&json!({
+        "store": db.store.display().to_string(),
+        "records": [
+            {"idNumber": first.id_number, "face": kyc_engine::samples::FACE_FIXTURE,
+             "matches": "the bundled samples (kyc demo --write-samples)"},
+            {"idNumber": second.id_number, "face": SECOND_FACE},
+        ],
+        "photos_kept": db.keep_photos,
+        "samples_written": write_samples.map(|d| d.display().to_string()),
+    }))
 }
 
 /// Opens the store named by `--store` for the engine, if any.
