@@ -4,7 +4,8 @@
 //! posts the body with N concurrent keep-alive connections for S seconds and
 //! prints one JSON line: requests, throughput, p50/p99 latency, answers by
 //! HTTP status and API error code, and the server's peak resident memory
-//! (`VmHWM` of `--pid`) with its resident memory at the start and the end.
+//! (`VmHWM` of `--pid`) with its resident memory at the start, every tenth
+//! of the run and at the end.
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -117,6 +118,20 @@ async fn main() {
             out
         }));
     }
+    // Server memory every tenth of the run: flat or growing?
+    let sampler = args.pid.map(|pid| {
+        let step = args.duration / 10;
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            for _ in 0..10 {
+                tokio::time::sleep(step).await;
+                if let Some((rss, _)) = memory_kib(pid) {
+                    samples.push((rss as f64 / 1024.0).round());
+                }
+            }
+            samples
+        })
+    });
     let mut latencies = Vec::new();
     let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
     for t in tasks {
@@ -126,6 +141,10 @@ async fn main() {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let rss_samples = match sampler {
+        Some(h) => h.await.unwrap_or_default(),
+        None => Vec::new(),
+    };
     latencies.sort_by(f64::total_cmp);
     let end_mem = args.pid.and_then(memory_kib);
     println!(
@@ -142,6 +161,7 @@ async fn main() {
             "server_rss_start_mib": start_mem.map(|m| m.0 as f64 / 1024.0),
             "server_rss_end_mib": end_mem.map(|m| m.0 as f64 / 1024.0),
             "server_peak_rss_mib": end_mem.map(|m| m.1 as f64 / 1024.0),
+            "server_rss_every_tenth_mib": rss_samples,
         })
     );
 }
