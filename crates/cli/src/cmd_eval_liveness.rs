@@ -31,6 +31,34 @@ pub struct Args {
     /// Only clips whose path contains this text.
     #[arg(long)]
     filter: Option<String>,
+    /// Override an action-detection parameter for this evaluation, e.g.
+    /// `turn_deg=18` (repeatable): turn_deg, turn_hold_s, return_deg, nod_deg,
+    /// nod_return_deg, nod_max_s, nod_yaw_guard, smooth_s, merge_s.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+}
+
+fn apply_param(p: &mut kyc_liveness::actions::ActionParams, spec: &str) -> Result<(), String> {
+    let (name, value) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("--param {spec}: expected NAME=VALUE"))?;
+    let v: f64 = value
+        .parse()
+        .map_err(|_| format!("--param {spec}: `{value}` is not a number"))?;
+    let slot = match name {
+        "turn_deg" => &mut p.turn_deg,
+        "turn_hold_s" => &mut p.turn_hold_s,
+        "return_deg" => &mut p.return_deg,
+        "nod_deg" => &mut p.nod_deg,
+        "nod_return_deg" => &mut p.nod_return_deg,
+        "nod_max_s" => &mut p.nod_max_s,
+        "nod_yaw_guard" => &mut p.nod_yaw_guard,
+        "smooth_s" => &mut p.smooth_s,
+        "merge_s" => &mut p.merge_s,
+        other => return Err(format!("--param: unknown parameter `{other}`")),
+    };
+    *slot = v;
+    Ok(())
 }
 
 fn progress_bar(done: usize, total: usize, name: &str) {
@@ -100,6 +128,9 @@ pub fn run(args: Args, model_dir: &Path) -> Result<(), Failure> {
     })?;
     let mut opts = CheckOptions::default();
     opts.decision.cue = cue;
+    for spec in &args.params {
+        apply_param(&mut opts.decision.params, spec).map_err(|e| Failure::new(exit::USAGE, e))?;
+    }
     if cue != Cue::Landmark {
         // The fr_pose cues need fr_pose on every frame (the default runs it every 4th).
         opts.analysis.pose_every = 1;
