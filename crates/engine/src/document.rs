@@ -111,7 +111,8 @@ pub fn reading_checks(
     checks
 }
 
-fn mrz_check(mrz: &kyc_ocr::MrzEvidence) -> DocumentCheck {
+/// Whether the MRZ's check digits verified, as a document check.
+pub fn mrz_check(mrz: &kyc_ocr::MrzEvidence) -> DocumentCheck {
     let composite_flag = mrz.flags.iter().any(|f| f == "khm_composite_absent");
     DocumentCheck {
         check: "mrz_verified",

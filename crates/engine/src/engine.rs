@@ -433,7 +433,7 @@ impl Engine {
         let f = |field: &kyc_ocr::Field| json!({"verified_by_check_digit": field.verified_by_check_digit, "source": field.source, "reason": field.reason});
         let date = |f: &kyc_ocr::Field| f.value.as_deref().and_then(kyc_mrz::Date::from_iso);
         let checks = {
-            let mut c = vec![];
+            let mut c = vec![crate::document::mrz_check(&reading.mrz)];
             c.extend(crate::document::date_checks(
                 date(&reading.dob),
                 None,

@@ -82,6 +82,12 @@ fn ocr_passport_reads_the_generated_page() {
     assert_eq!(d["precheck"]["evidence"]["mrz"]["valid"], true, "{d}");
     let number = d["document_number"].as_str().unwrap();
     assert_eq!(number.len(), 9, "{number}");
+    // The same document checks as an ID card, the MRZ's first.
+    assert_eq!(
+        check_names(d),
+        ["mrz_verified", "not_expired", "dates_possible"],
+        "{d}"
+    );
 }
 
 #[test]
