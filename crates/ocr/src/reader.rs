@@ -712,7 +712,7 @@ fn apply_front(out: &mut IdCardReading, front: &FrontText, read: &MrzRead) {
                 // Cards are valid for 10 years less a day: the issue date is
                 // trusted when that lands on the verified MRZ expiry.
                 Some(issued)
-                    if r.field_verified("expiry_date") && r.fields.expiry_date == Some(ten_years_less_a_day(issued)) =>
+                    if r.field_verified("expiry_date") && r.fields.expiry_date == Some(card_expiry(issued)) =>
                 {
                     Field::front(
                         issued.to_string(),
@@ -762,23 +762,28 @@ fn apply_front(out: &mut IdCardReading, front: &FrontText, read: &MrzRead) {
     }
 }
 
-/// `d` + 10 years − 1 day (the Cambodian card's validity).
-fn ten_years_less_a_day(d: Date) -> Date {
-    let next = Date::new(d.year + 10, d.month, d.day).unwrap_or(Date {
-        year: d.year + 10,
+/// The expiry of a Cambodian card issued on `issued`: 10 years less a
+/// day (a card issued on 29 February runs to 28 February).
+pub fn card_expiry(issued: Date) -> Date {
+    let anniversary = Date::new(issued.year + 10, issued.month, issued.day).unwrap_or(Date {
+        year: issued.year + 10,
         month: 3,
         day: 1,
     });
-    if next.day > 1 {
+    day_before(anniversary)
+}
+
+fn day_before(d: Date) -> Date {
+    if d.day > 1 {
         return Date {
-            day: next.day - 1,
-            ..next
+            day: d.day - 1,
+            ..d
         };
     }
-    let (y, m) = if next.month == 1 {
-        (next.year - 1, 12)
+    let (y, m) = if d.month == 1 {
+        (d.year - 1, 12)
     } else {
-        (next.year, next.month - 1)
+        (d.year, d.month - 1)
     };
     (28..=31)
         .rev()
@@ -797,20 +802,32 @@ mod tests {
     #[test]
     fn validity_span() {
         assert_eq!(
-            ten_years_less_a_day(Date::new(2024, 6, 9).unwrap()),
+            card_expiry(Date::new(2024, 6, 9).unwrap()),
             Date::new(2034, 6, 8).unwrap()
         );
         assert_eq!(
-            ten_years_less_a_day(Date::new(2015, 9, 13).unwrap()),
+            card_expiry(Date::new(2015, 9, 13).unwrap()),
             Date::new(2025, 9, 12).unwrap()
         );
         assert_eq!(
-            ten_years_less_a_day(Date::new(2016, 3, 1).unwrap()),
+            card_expiry(Date::new(2016, 3, 1).unwrap()),
             Date::new(2026, 2, 28).unwrap()
         );
         assert_eq!(
-            ten_years_less_a_day(Date::new(2016, 2, 29).unwrap()),
+            card_expiry(Date::new(2016, 2, 29).unwrap()),
             Date::new(2026, 2, 28).unwrap()
+        );
+    }
+
+    #[test]
+    fn expiry_crosses_month_and_year_ends() {
+        assert_eq!(
+            card_expiry(Date::new(2025, 3, 1).unwrap()),
+            Date::new(2035, 2, 28).unwrap()
+        );
+        assert_eq!(
+            card_expiry(Date::new(2015, 1, 1).unwrap()),
+            Date::new(2024, 12, 31).unwrap()
         );
     }
 

@@ -227,28 +227,6 @@ pub struct Identity {
     pub address: String,
 }
 
-fn day_before(d: Date) -> Date {
-    if d.day > 1 {
-        return Date {
-            day: d.day - 1,
-            ..d
-        };
-    }
-    let (y, m) = if d.month == 1 {
-        (d.year - 1, 12)
-    } else {
-        (d.year, d.month - 1)
-    };
-    (28..=31)
-        .rev()
-        .find_map(|day| Date::new(y, m, day))
-        .unwrap_or(Date {
-            year: y,
-            month: m,
-            day: 28,
-        })
-}
-
 /// Khmer digits for an ASCII digit string.
 pub fn ascii_to_khmer_digits(s: &str) -> String {
     s.chars()
@@ -292,10 +270,7 @@ impl Identity {
             month: 1,
             day: 1,
         });
-        let expiry = day_before(Date {
-            year: issued.year + 10,
-            ..issued
-        });
+        let expiry = crate::reader::card_expiry(issued);
         let pob = PLACES[r.below(PLACES.len())].to_string();
         let house = ascii_to_khmer_digits(&(1 + r.below(300)).to_string());
         let address = format!("ផ្ទះលេខ {house} ខេត្ត{}", PLACES[r.below(PLACES.len())]);
@@ -780,10 +755,7 @@ mod tests {
         assert_eq!(a, Identity::random(7));
         assert_ne!(a, Identity::random(8));
         assert_eq!(a.number.len(), 9);
-        assert_eq!(
-            a.expiry,
-            day_before(Date::new(a.issued.year + 10, a.issued.month, a.issued.day).unwrap())
-        );
+        assert_eq!(a.expiry, crate::reader::card_expiry(a.issued));
         let mrz = a.id_card_mrz().unwrap();
         let rep = kyc_mrz::parse(
             &[&mrz[0], &mrz[1], &mrz[2]],
@@ -792,22 +764,6 @@ mod tests {
         .unwrap();
         assert!(rep.valid, "{:?}", rep.reasons);
         assert_eq!(rep.fields.document_number, a.number);
-    }
-
-    #[test]
-    fn expiry_is_ten_years_minus_a_day() {
-        assert_eq!(
-            day_before(Date::new(2034, 6, 9).unwrap()),
-            Date::new(2034, 6, 8).unwrap()
-        );
-        assert_eq!(
-            day_before(Date::new(2025, 3, 1).unwrap()),
-            Date::new(2025, 2, 28).unwrap()
-        );
-        assert_eq!(
-            day_before(Date::new(2025, 1, 1).unwrap()),
-            Date::new(2024, 12, 31).unwrap()
-        );
     }
 
     #[test]
