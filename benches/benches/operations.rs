@@ -24,14 +24,7 @@ fn operations(c: &mut Criterion) {
     let mut group = c.benchmark_group("operation");
     group.sample_size(10);
     group.warm_up_time(Duration::from_secs(1));
-    for op in [
-        Operation::Info,
-        Operation::InfoFace,
-        Operation::InfoFaceIdCard,
-        Operation::InfoIdCardLiveness,
-        Operation::OcrIdCard,
-        Operation::OcrPassport,
-    ] {
+    for op in Operation::ALL {
         let body = samples.request_body(op).to_string();
         // Every answer must be a success, or the timing means nothing.
         let answer = engine.handle(op, body.as_bytes());

@@ -7,7 +7,7 @@
 //! the images (MRZ text, names) is printed.
 
 use crate::{exit, Failure};
-use kyc_ocr::eval::{evaluate_one, load_cases, summarize, today_utc, unreadable, EvalError};
+use kyc_ocr::eval::{evaluate_one, load_cases, summarize, unreadable, EvalError};
 use kyc_ocr::{MrzReader, OcrError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ pub fn run(args: Args, model_dir: &Path) -> Result<(), Failure> {
         OcrError::ModelLoad { .. } => Failure::new(exit::MODELS, e.to_string()),
         other => Failure::new(exit::REJECTED, other.to_string()),
     })?;
-    let reference = today_utc();
+    let reference = kyc_mrz::Date::today_utc();
     let images = args.dir.join("images");
     let mut rows = Vec::with_capacity(cases.len());
     for (i, case) in cases.iter().enumerate() {

@@ -133,14 +133,7 @@ const CONTRACT_CODES: [u16; 11] = [400, 420, 421, 500, 501, 502, 503, 504, 505, 
 
 #[test]
 fn hostile_bodies_get_error_envelopes_for_every_operation() {
-    for op in [
-        Operation::Info,
-        Operation::InfoFace,
-        Operation::InfoFaceIdCard,
-        Operation::InfoIdCardLiveness,
-        Operation::OcrIdCard,
-        Operation::OcrPassport,
-    ] {
+    for op in Operation::ALL {
         for (i, body) in bodies(op).iter().enumerate() {
             let envelope = engine().handle(op, body);
             assert!(

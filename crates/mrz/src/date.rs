@@ -33,6 +33,44 @@ impl Date {
         Some(Date { year, month, day })
     }
 
+    /// The date `days` days after 1970-01-01 (negative: before), by
+    /// H. Hinnant's civil-from-days algorithm.
+    ///
+    /// ```
+    /// use kyc_mrz::Date;
+    /// assert_eq!(Date::from_unix_days(0), Date::new(1970, 1, 1).unwrap());
+    /// assert_eq!(Date::from_unix_days(11_016), Date::new(2000, 2, 29).unwrap());
+    /// assert_eq!(Date::from_unix_days(19_782), Date::new(2024, 2, 29).unwrap());
+    /// assert_eq!(Date::from_unix_days(-1), Date::new(1969, 12, 31).unwrap());
+    /// assert_eq!(Date::from_unix_days(20_780), Date::new(2026, 11, 23).unwrap());
+    /// ```
+    pub fn from_unix_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
+        Date::new(y, m, d).unwrap_or(Date {
+            year: 1970,
+            month: 1,
+            day: 1,
+        })
+    }
+
+    /// Today's date in UTC from the system clock (1970-01-01 if the clock
+    /// is before the epoch). The parser never calls it: callers pass the
+    /// reference date in [`crate::ParseOptions`].
+    pub fn today_utc() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Date::from_unix_days(secs.div_euclid(86_400))
+    }
+
     /// Parses `yyyy-MM-dd` (four-digit year, two-digit month and day), validating the date.
     ///
     /// ```

@@ -1,6 +1,6 @@
 //! Development aid: the MRZ evaluation over a folder (as `kyc eval ocr`),
 //! printing one line per image. Usage: `eval_dir DIR [FILE_SUBSTRING]`.
-use kyc_ocr::eval::{evaluate_one, load_cases, summarize, today_utc};
+use kyc_ocr::eval::{evaluate_one, load_cases, summarize};
 use kyc_ocr::MrzReader;
 use std::path::PathBuf;
 
@@ -17,7 +17,7 @@ fn main() {
             continue;
         }
         let bytes = std::fs::read(dir.join("images").join(&case.file)).expect("image");
-        let row = evaluate_one(&mut reader, &bytes, &case, today_utc());
+        let row = evaluate_one(&mut reader, &bytes, &case, kyc_mrz::Date::today_utc());
         println!(
             "{:40} found {:5} exact {:5} acc {:5} fa {:5} {:7.0} ms c{} {}",
             row.file,

@@ -237,34 +237,6 @@ pub fn summarize(rows: &[EvalRow]) -> EvalSummary {
     }
 }
 
-/// Today's date (UTC) from the system clock, for century inference.
-pub fn today_utc() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    civil_from_days((secs / 86_400) as i64)
-}
-
-/// Days since 1970-01-01 to a calendar date (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> Date {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = if m <= 2 { y + 1 } else { y };
-    Date::new(y as i32, m, d).unwrap_or(Date {
-        year: 1970,
-        month: 1,
-        day: 1,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,13 +247,6 @@ mod tests {
             split_csv(r#"a,"b,c","d""e",,f"#),
             vec!["a", "b,c", "d\"e", "", "f"]
         );
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), Date::new(1970, 1, 1).unwrap());
-        assert_eq!(civil_from_days(19_782), Date::new(2024, 2, 29).unwrap());
-        assert_eq!(civil_from_days(20_415), Date::new(2025, 11, 23).unwrap());
     }
 
     #[test]
