@@ -547,6 +547,25 @@ pub(crate) fn binarize_sauvola(img: &GrayImage, r: u32, k: f64) -> GrayImage {
 }
 
 /// Rotates by a multiple of 90° clockwise (`quarter_turns` mod 4).
+/// Runs of `true` entries, bridging gaps of up to `max_gap` positions:
+/// `(first, last)` index of each run, in order.
+pub(crate) fn runs_with_gaps(occupied: &[bool], max_gap: usize) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut cur: Option<(usize, usize)> = None;
+    for (x, _) in occupied.iter().enumerate().filter(|(_, &o)| o) {
+        cur = match cur {
+            Some((a, b)) if x - b <= max_gap => Some((a, x)),
+            Some(run) => {
+                runs.push(run);
+                Some((x, x))
+            }
+            None => Some((x, x)),
+        };
+    }
+    runs.extend(cur);
+    runs
+}
+
 #[cfg(test)]
 pub(crate) fn rotate_quarter(img: &GrayImage, quarter_turns: u32) -> GrayImage {
     match quarter_turns % 4 {
@@ -560,6 +579,16 @@ pub(crate) fn rotate_quarter(img: &GrayImage, quarter_turns: u32) -> GrayImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_bridge_small_gaps_only() {
+        let occ: Vec<bool> = "..##.#....###.".chars().map(|c| c == '#').collect();
+        assert_eq!(runs_with_gaps(&occ, 1), vec![(2, 3), (5, 5), (10, 12)]);
+        assert_eq!(runs_with_gaps(&occ, 2), vec![(2, 5), (10, 12)]);
+        assert_eq!(runs_with_gaps(&occ, 4), vec![(2, 5), (10, 12)]);
+        assert_eq!(runs_with_gaps(&occ, 5), vec![(2, 12)]);
+        assert!(runs_with_gaps(&[false; 4], 3).is_empty());
+    }
 
     fn naive(img: &GrayImage, rx: u32, ry: u32, is_max: bool) -> GrayImage {
         let (w, h) = img.dimensions();

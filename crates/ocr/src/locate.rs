@@ -473,24 +473,7 @@ fn segment_lines(mask: &GrayImage, x0: usize, x1: usize) -> Vec<CropLine> {
         }
         // Clusters of occupied columns with gaps up to ~1.5 line heights.
         let max_gap = (1.5 * hgt as f32).max(3.0) as usize;
-        let mut clusters: Vec<(usize, usize)> = Vec::new();
-        let mut cur: Option<(usize, usize)> = None;
-        for (x, &c) in col.iter().enumerate() {
-            if !c {
-                continue;
-            }
-            cur = match cur {
-                Some((a, b)) if x - b <= max_gap => Some((a, x)),
-                Some(cl) => {
-                    clusters.push(cl);
-                    Some((x, x))
-                }
-                None => Some((x, x)),
-            };
-        }
-        if let Some(cl) = cur {
-            clusters.push(cl);
-        }
+        let clusters = crate::imgops::runs_with_gaps(&col, max_gap);
         // The cluster overlapping the seed range most.
         let best = clusters.into_iter().max_by_key(|&(a, b)| {
             let lo = a.max(x0);

@@ -175,24 +175,7 @@ pub fn refine(src: &GrayImage, geom: &LineGeom) -> LineGeom {
     }
     // Cluster around the middle with gaps up to 1.5 heights.
     let max_gap = (1.5 * WORK_H) as usize;
-    let mut clusters: Vec<(usize, usize)> = Vec::new();
-    let mut cur: Option<(usize, usize)> = None;
-    for (x, &c) in cols.iter().enumerate() {
-        if !c {
-            continue;
-        }
-        cur = match cur {
-            Some((s, e)) if x - e <= max_gap => Some((s, x)),
-            Some(cl) => {
-                clusters.push(cl);
-                Some((x, x))
-            }
-            None => Some((x, x)),
-        };
-    }
-    if let Some(cl) = cur {
-        clusters.push(cl);
-    }
+    let clusters = imgops::runs_with_gaps(&cols, max_gap);
     // The expected extent in this crop.
     let exp0 = 1.2 * WORK_H;
     let exp1 = w as f32 - 1.2 * WORK_H;
