@@ -54,44 +54,6 @@ pub enum EvalError {
     },
 }
 
-/// Splits CSV text into records (RFC 4180: quoted fields, doubled quotes, CR LF).
-pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                '"' => quoted = false,
-                _ => field.push(c),
-            }
-        } else {
-            match c {
-                '"' => quoted = true,
-                ',' => row.push(std::mem::take(&mut field)),
-                '\r' => {}
-                '\n' => {
-                    row.push(std::mem::take(&mut field));
-                    rows.push(std::mem::take(&mut row));
-                }
-                _ => field.push(c),
-            }
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows.retain(|r| !(r.len() == 1 && r[0].trim().is_empty()));
-    rows
-}
-
 fn parse_actions(s: &str) -> Option<Vec<Action>> {
     let s = s.trim().trim_start_matches('[').trim_end_matches(']');
     if s.trim().is_empty() {
@@ -107,17 +69,20 @@ pub fn read_labels(path: &Path) -> Result<Vec<LabelRow>, EvalError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let rows = parse_csv(&text);
     let fmt = |line: usize, reason: String| EvalError::Format {
         path: path.to_path_buf(),
         line,
         reason,
     };
-    let header = rows.first().ok_or_else(|| fmt(1, "empty file".into()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| fmt(1, e.to_string()))?.clone();
     let col = |name: &str| {
         header
             .iter()
-            .position(|h| h.trim() == name)
+            .position(|h| h == name)
             .ok_or_else(|| fmt(1, format!("missing column `{name}`")))
     };
     let (c_file, c_req, c_mir, c_perf, c_exp) = (
@@ -129,13 +94,17 @@ pub fn read_labels(path: &Path) -> Result<Vec<LabelRow>, EvalError> {
     );
     let c_spoof = col("spoof").ok();
     let mut out = Vec::new();
-    for (i, r) in rows.iter().enumerate().skip(1) {
-        let get = |c: usize| r.get(c).map(|s| s.trim()).unwrap_or("");
+    for record in reader.records() {
+        // The header is record 0 on line 1 (labels have no multi-line fields).
+        let line_of = |p: Option<&csv::Position>| p.map_or(0, |p| p.record() as usize + 1);
+        let r = record.map_err(|e| fmt(line_of(e.position()), e.to_string()))?;
+        let line = line_of(r.position());
+        let get = |c: usize| r.get(c).unwrap_or("");
         let request = parse_actions(get(c_req))
-            .ok_or_else(|| fmt(i + 1, format!("bad request `{}`", get(c_req))))?;
+            .ok_or_else(|| fmt(line, format!("bad request `{}`", get(c_req))))?;
         let performed = match get(c_perf) {
             "?" => None,
-            s => Some(parse_actions(s).ok_or_else(|| fmt(i + 1, format!("bad performed `{s}`")))?),
+            s => Some(parse_actions(s).ok_or_else(|| fmt(line, format!("bad performed `{s}`")))?),
         };
         out.push(LabelRow {
             file: get(c_file).to_string(),
@@ -315,11 +284,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_quotes_and_empty_fields() {
-        let rows = parse_csv("a,b,c\r\n\"1,2\",,\"say \"\"hi\"\"\"\nx,y,z");
-        assert_eq!(rows.len(), 3);
-        assert_eq!(rows[1], vec!["1,2", "", "say \"hi\""]);
-        assert_eq!(rows[2], vec!["x", "y", "z"]);
+    fn labels_with_quoted_lists_and_notes() {
+        let path =
+            std::env::temp_dir().join(format!("kyc-liveness-labels-{}.csv", std::process::id()));
+        std::fs::write(
+            &path,
+            "file,request,mirrored,performed,expected,spoof,notes\r\n\
+             a.mp4,\"2,1,3\",false,\"2,1,3\",pass,none,\"turns, then \"\"nods\"\"\"\r\n\
+             b.mp4,\"1,2\",yes,?,policy,none,\r\n\
+             c.mp4,\"9\",false,,fail,none,\r\n",
+        )
+        .unwrap();
+        let err = read_labels(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("line 4") && err.contains("bad request `9`"),
+            "{err}"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.lines().take(3).collect::<Vec<_>>().join("\n")).unwrap();
+        let rows = read_labels(&path).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].request.len(), 3);
+        assert_eq!(rows[0].performed.as_ref().map(Vec::len), Some(3));
+        assert!(rows[1].mirrored);
+        assert_eq!(rows[1].performed, None);
+        assert_eq!(rows[1].expected, "policy");
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -43,42 +43,22 @@ pub enum EvalError {
     Csv(String),
 }
 
-/// Splits one CSV record (RFC 4180 quoting, no embedded newlines).
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => quoted = false,
-            ('"', false) if cur.is_empty() => quoted = true,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 /// Reads `dir/ground_truth.csv`.
 pub fn load_cases(dir: &Path) -> Result<Vec<EvalCase>, EvalError> {
     let path = dir.join("ground_truth.csv");
     let text = std::fs::read_to_string(&path).map_err(|source| EvalError::Io { path, source })?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = split_csv(
-        lines
-            .next()
-            .ok_or_else(|| EvalError::Csv("empty file".into()))?,
-    );
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| EvalError::Csv(e.to_string()))?
+        .clone();
     let col = |name: &str| {
         header
             .iter()
-            .position(|h| h.trim() == name)
+            .position(|h| h == name)
             .ok_or_else(|| EvalError::Csv(format!("no column `{name}`")))
     };
     let (cf, cd, c1, c2, c3) = (
@@ -89,14 +69,14 @@ pub fn load_cases(dir: &Path) -> Result<Vec<EvalCase>, EvalError> {
         col("mrz3")?,
     );
     let mut cases = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let f = split_csv(line);
-        let get = |c: usize| f.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
+    for record in reader.records() {
+        let record = record.map_err(|e| EvalError::Csv(e.to_string()))?;
+        let get = |c: usize| record.get(c).unwrap_or_default().to_string();
         let file = get(cf);
         if file.is_empty() || file.contains('/') || file.contains("..") {
+            let line = record.position().map_or(0, |p| p.record() + 1);
             return Err(EvalError::Csv(format!(
-                "row {}: bad file name `{file}`",
-                i + 2
+                "line {line}: bad file name `{file}`"
             )));
         }
         let mrz: Vec<String> = [get(c1), get(c2), get(c3)]
@@ -242,11 +222,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_quotes_and_commas() {
-        assert_eq!(
-            split_csv(r#"a,"b,c","d""e",,f"#),
-            vec!["a", "b,c", "d\"e", "", "f"]
-        );
+    fn ground_truth_with_quoted_fields_and_bad_names() {
+        let dir = std::env::temp_dir().join(format!("kyc-ocr-eval-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("ground_truth.csv"),
+            "file,doc_type,mrz1,mrz2,mrz3,notes\n\
+             a.jpg,TD3,P<UTOX<<Y,L898902C36,,\"{\"\"k\"\": \"\"a, b\"\"}\"\n\
+             \n\
+             card.png,none,,,,no MRZ\n",
+        )
+        .unwrap();
+        let cases = load_cases(&dir).unwrap();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].file, "a.jpg");
+        assert_eq!(cases[0].mrz, ["P<UTOX<<Y", "L898902C36"]);
+        assert!(cases[1].mrz.is_empty());
+        std::fs::write(
+            dir.join("ground_truth.csv"),
+            "file,doc_type,mrz1,mrz2,mrz3\n../x.jpg,TD3,,,\n",
+        )
+        .unwrap();
+        let err = load_cases(&dir).unwrap_err().to_string();
+        assert!(err.contains("bad file name"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
