@@ -336,6 +336,26 @@ fn too_large(what: LimitKind, limit: u64, actual: u64) -> DecodeError {
     }
 }
 
+/// The width and height limits, checked on the declared size before
+/// decoding and again on every decoded frame.
+fn check_dimensions(w: u32, h: u32, limits: &DecodeLimits) -> Result<(), DecodeError> {
+    if w > limits.max_width {
+        return Err(too_large(
+            LimitKind::Width,
+            limits.max_width.into(),
+            w.into(),
+        ));
+    }
+    if h > limits.max_height {
+        return Err(too_large(
+            LimitKind::Height,
+            limits.max_height.into(),
+            h.into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Initialises FFmpeg once per process and silences its log (errors are reported through
 /// [`DecodeError`]; hostile inputs would otherwise flood stderr).
 pub(crate) fn init_ffmpeg() {
@@ -668,20 +688,7 @@ fn inspect(
             h = h.max(u32::from(u16::from_le_bytes([d[2], d[3]])));
         }
     }
-    if w > limits.max_width {
-        return Err(too_large(
-            LimitKind::Width,
-            limits.max_width.into(),
-            w.into(),
-        ));
-    }
-    if h > limits.max_height {
-        return Err(too_large(
-            LimitKind::Height,
-            limits.max_height.into(),
-            h.into(),
-        ));
-    }
+    check_dimensions(w, h, limits)?;
     let stream_duration = if stream.duration() > 0 {
         Some(stream.duration() as f64 * time_base)
     } else {
@@ -1034,20 +1041,7 @@ impl<'o> DecodeState<'o> {
             ));
         }
         let (w, h) = (self.frame.width(), self.frame.height());
-        if w > limits.max_width {
-            return Err(too_large(
-                LimitKind::Width,
-                limits.max_width.into(),
-                w.into(),
-            ));
-        }
-        if h > limits.max_height {
-            return Err(too_large(
-                LimitKind::Height,
-                limits.max_height.into(),
-                h.into(),
-            ));
-        }
+        check_dimensions(w, h, limits)?;
         if w == 0 || h == 0 {
             self.info.corrupt_packets += 1;
             return Ok(ControlFlow::Continue(()));
