@@ -209,21 +209,7 @@ fn sandbox(
         .map_err(|e| rejected(e.to_string()))?;
     // 2. A generated identity with another fixture face.
     let id = kyc_ocr::synth::Identity::random(7);
-    let second = ReferenceRecord::from_user_info(&kyc_engine::api::UserInfo {
-        id_number: id.number.clone(),
-        first_name_kh: Some(id.given_kh.clone()),
-        last_name_kh: Some(id.surname_kh.clone()),
-        first_name_en: Some(id.given_en.clone()),
-        last_name_en: Some(id.surname_en.clone()),
-        gender: Some(if id.sex == 'F' {
-            kyc_engine::api::Gender::F
-        } else {
-            kyc_engine::api::Gender::M
-        }),
-        dob: Some(id.dob),
-        issued_date: Some(id.issued),
-        expired_date: Some(id.expiry),
-    });
+    let second = ReferenceRecord::from_user_info(&kyc_engine::samples::user_info_of(&id));
     let face_path = fixtures.join(SECOND_FACE);
     let bytes = read_input(&face_path)?;
     let embedding =

@@ -162,18 +162,7 @@ impl Samples {
 
     /// The identity as submitted by a kiosk (`userInfo`).
     pub fn user_info(&self) -> UserInfo {
-        let id = &self.identity;
-        UserInfo {
-            id_number: id.number.clone(),
-            first_name_kh: Some(id.given_kh.clone()),
-            last_name_kh: Some(id.surname_kh.clone()),
-            first_name_en: Some(id.given_en.clone()),
-            last_name_en: Some(id.surname_en.clone()),
-            gender: Some(if id.sex == 'F' { Gender::F } else { Gender::M }),
-            dob: Some(id.dob),
-            issued_date: Some(id.issued),
-            expired_date: Some(id.expiry),
-        }
+        user_info_of(&self.identity)
     }
 
     /// `userInfo` as request JSON.
@@ -240,5 +229,20 @@ impl Samples {
         let info = serde_json::to_vec_pretty(&self.user_info_json()).unwrap_or_default();
         std::fs::write(dir.join("info.json"), info).map_err(|e| e.to_string())?;
         Ok(())
+    }
+}
+
+/// The `userInfo` a kiosk would submit for a generated identity.
+pub fn user_info_of(id: &Identity) -> UserInfo {
+    UserInfo {
+        id_number: id.number.clone(),
+        first_name_kh: Some(id.given_kh.clone()),
+        last_name_kh: Some(id.surname_kh.clone()),
+        first_name_en: Some(id.given_en.clone()),
+        last_name_en: Some(id.surname_en.clone()),
+        gender: Some(if id.sex == 'F' { Gender::F } else { Gender::M }),
+        dob: Some(id.dob),
+        issued_date: Some(id.issued),
+        expired_date: Some(id.expiry),
     }
 }
