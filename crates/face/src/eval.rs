@@ -14,7 +14,6 @@ use crate::error::FaceError;
 use crate::image_io::{load_image, DecodeLimits};
 use crate::ops::resize_area;
 use crate::pipeline::FaceModels;
-use image::codecs::jpeg::JpegEncoder;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -186,15 +185,69 @@ impl Default for CrossQuality {
     }
 }
 
-/// Encodes `img` as JPEG at `quality` and decodes it again.
+/// Encodes `img` as JPEG at `quality` with 4:2:0 chroma subsampling and
+/// IJG quality scaling (what libjpeg, OpenCV and phone cameras write by
+/// default; the `image` crate's encoder only writes 4:4:4, which keeps more
+/// colour detail and made the cross-quality test easier than the
+/// reference's), then decodes it again.
 pub fn jpeg_roundtrip(img: &RgbImage, quality: u8) -> Result<RgbImage, FaceError> {
+    let (w, h) = (
+        u16::try_from(img.width())
+            .map_err(|_| FaceError::InvalidInput("image too wide for JPEG".into()))?,
+        u16::try_from(img.height())
+            .map_err(|_| FaceError::InvalidInput("image too tall for JPEG".into()))?,
+    );
     let mut buf = Vec::new();
-    JpegEncoder::new_with_quality(&mut buf, quality.clamp(1, 100))
-        .encode_image(img)
-        .map_err(|e| FaceError::Decode(format!("JPEG encoding failed: {e}")))?;
+    let mut enc = jpeg_encoder::Encoder::new(&mut buf, quality.clamp(1, 100));
+    enc.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+    // The encoder subsamples by taking one pixel of each 2×2 block; libjpeg averages the
+    // block. Give it YCbCr whose chroma is already the block average.
+    enc.encode(
+        &ycbcr_420_averaged(img),
+        w,
+        h,
+        jpeg_encoder::ColorType::Ycbcr,
+    )
+    .map_err(|e| FaceError::Decode(format!("JPEG encoding failed: {e}")))?;
     let dec = image::load_from_memory_with_format(&buf, image::ImageFormat::Jpeg)
         .map_err(|e| FaceError::Decode(e.to_string()))?;
     Ok(dec.into_rgb8())
+}
+
+/// JFIF YCbCr of `img`, 3 bytes per pixel, with Cb and Cr replaced by their
+/// mean over each 2×2 block (libjpeg's `h2v2_downsample`).
+fn ycbcr_420_averaged(img: &RgbImage) -> Vec<u8> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let mut ycc: Vec<[f32; 3]> = img
+        .pixels()
+        .map(|p| {
+            let [r, g, b] = p.0.map(f32::from);
+            [
+                0.299 * r + 0.587 * g + 0.114 * b,
+                128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b,
+                128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b,
+            ]
+        })
+        .collect();
+    for by in (0..h).step_by(2) {
+        for bx in (0..w).step_by(2) {
+            let block: Vec<usize> = [(0, 0), (1, 0), (0, 1), (1, 1)]
+                .iter()
+                .filter(|(dx, dy)| bx + dx < w && by + dy < h)
+                .map(|(dx, dy)| (by + dy) * w + bx + dx)
+                .collect();
+            let n = block.len() as f32;
+            for c in 1..3 {
+                let mean = block.iter().map(|&i| ycc[i][c]).sum::<f32>() / n;
+                for &i in &block {
+                    ycc[i][c] = mean;
+                }
+            }
+        }
+    }
+    ycc.iter()
+        .flat_map(|p| p.map(|v| v.round().clamp(0.0, 255.0) as u8))
+        .collect()
 }
 
 /// Shrinks `img` (pixel-area averaging) so that the face box `face` is
@@ -686,5 +739,22 @@ mod tests {
         let img = RgbImage::from_fn(33, 17, |x, y| image::Rgb([x as u8 * 7, y as u8 * 13, 90]));
         let out = jpeg_roundtrip(&img, 40).unwrap();
         assert_eq!(out.dimensions(), (33, 17));
+    }
+
+    #[test]
+    fn jpeg_roundtrip_subsamples_chroma_like_libjpeg() {
+        // Alternating pure red / pure blue columns: full-resolution luma keeps them apart,
+        // but 4:2:0 averages their chroma, so even at quality 95 red comes back far from 255
+        // (≈150); a 4:4:4 encode would return ≈255.
+        let img = RgbImage::from_fn(32, 32, |x, _| {
+            if x % 2 == 0 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        });
+        let out = jpeg_roundtrip(&img, 95).unwrap();
+        let red = out.get_pixel(16, 16)[0];
+        assert!(red < 200, "red channel {red}: chroma was not subsampled");
     }
 }

@@ -48,7 +48,13 @@ fn main() {
     }
     let dir = labels.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
+    // LV_TRACKS=DIR writes each clip's per-frame observations as CSV (for analysis only;
+    // evaluation data stays outside the repository).
+    let tracks = std::env::var_os("LV_TRACKS").map(std::path::PathBuf::from);
     for r in &rows {
+        if let Some(td) = &tracks {
+            dump_track(&models, dir, r, &opts, td);
+        }
         let o = run_clip(&models, dir, r, &opts);
         println!(
             "{:<36} perf={:<10} got={:<10} seq={:<5} score={:.3} pass={:<5} exp={:<6} live={:?} id={:?} multi={:.2} face={:.2} {:.0}ms {:?} {:?}",
@@ -70,4 +76,45 @@ fn main() {
         out.push(o);
     }
     println!("{:?}", summarize(&out));
+}
+
+fn dump_track(
+    models: &FaceModels,
+    dir: &Path,
+    row: &kyc_liveness::eval::LabelRow,
+    opts: &CheckOptions,
+    out_dir: &Path,
+) {
+    let Ok(bytes) = std::fs::read(dir.join(&row.file)) else {
+        return;
+    };
+    let Ok(an) = kyc_liveness::analyze::analyze_video(models, &bytes, &opts.analysis) else {
+        return;
+    };
+    let mut csv = String::from("frame,t,nfaces,yaw_lmk,pitch_lmk,yaw,pitch,other\n");
+    for (i, f) in an.frames.iter().enumerate() {
+        let o = &f.obs;
+        let opt = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
+        let (yl, pl, yp, pp) = match &o.face {
+            Some(fc) => (
+                format!("{:.2}", fc.yaw_lmk),
+                format!("{:.2}", fc.pitch_lmk),
+                opt(fc.pose_yaw),
+                opt(fc.pose_pitch),
+            ),
+            None => Default::default(),
+        };
+        csv.push_str(&format!(
+            "{i},{:.3},{},{yl},{pl},{yp},{pp},{}\n",
+            o.t_ms / 1000.0,
+            f.n_detections,
+            o.other_faces
+        ));
+    }
+    let name = Path::new(&row.file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _ = std::fs::create_dir_all(out_dir);
+    let _ = std::fs::write(out_dir.join(format!("{name}.csv")), csv);
 }
