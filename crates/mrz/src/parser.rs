@@ -7,7 +7,10 @@ use crate::error::MrzError;
 use crate::fields::{at, extract, gather, name_filler_start, read_sex, text, trimmed_text};
 use crate::format::{DocNumberLayout, Format, Layout, Pos, Span};
 use crate::normalise::{normalise, push_flag, Origin};
-use crate::repair::{candidates, pick_best, search, Alternatives, Cand, Kind, Outcome, Slot};
+use crate::repair::{
+    candidates, letter_confusion, pick_best, search, Alternatives, Cand, Kind, Outcome, Slot,
+    Source, LOOKALIKE_CONFIDENCE,
+};
 use crate::report::{Check, CheckStatus, MrzReport, Repair};
 use std::collections::HashMap;
 
@@ -393,19 +396,17 @@ impl Work {
 
     fn repair_document_code(&mut self) {
         let span = self.layout.code;
-        for (i, p) in span.positions().enumerate() {
+        // Only the first character is constrained (A, C, I, P, V: a letter); the
+        // second is at the issuer's discretion (ICAO 9303-5 §4.2.2) and real cards
+        // use digits there (US permanent resident card: `C1`), so it is left as read.
+        if let Some(p) = span.positions().next() {
             let c = self.get(p);
-            let bad = if i == 0 {
-                !c.is_ascii_uppercase()
-            } else {
-                c.is_ascii_digit()
-            };
-            if !bad {
-                continue;
+            if c.is_ascii_uppercase() {
+                return;
             }
-            if let Some(cand) = self.best_alpha(p, i > 0) {
+            if let Some(cand) = self.best_alpha(p, false) {
                 let reason = format!(
-                    "{}; the document code holds letters only and has no check digit",
+                    "{}; the document code starts with a letter and has no check digit",
                     cand.describe(c, Kind::Alpha)
                 );
                 self.record(p, cand.ch, "document_code", reason);
@@ -425,10 +426,22 @@ impl Work {
         let slots: Vec<Slot> = positions
             .iter()
             .enumerate()
-            .map(|(i, &p)| Slot {
-                index: i,
-                kind: Kind::Alpha,
-                cands: candidates(read[i], Kind::Alpha, self.alts.get(p), i > 0, true),
+            .map(|(i, &p)| {
+                let mut cands = candidates(read[i], Kind::Alpha, self.alts.get(p), i > 0, true);
+                if let Some(ch) = letter_confusion(read[i]) {
+                    if cands.iter().all(|c| c.ch != ch) {
+                        cands.push(Cand {
+                            ch,
+                            conf: LOOKALIKE_CONFIDENCE,
+                            source: Source::LookAlike,
+                        });
+                    }
+                }
+                Slot {
+                    index: i,
+                    kind: Kind::Alpha,
+                    cands,
+                }
             })
             .collect();
         match search(&read, &slots, false, code_is_valid) {
@@ -1007,9 +1020,12 @@ impl Work {
         let code_ok = code.first().is_some_and(u8::is_ascii_uppercase)
             && code
                 .get(1)
-                .is_some_and(|&c| c.is_ascii_uppercase() || c == b'<');
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'<');
         if !code_ok {
-            reasons.push(format!("document code '{}' is not 1-2 letters", text(code)));
+            reasons.push(format!(
+                "document code '{}' is not a letter followed by a letter, digit or <",
+                text(code)
+            ));
         }
 
         // Issuer and nationality: closed sets, no check digit.

@@ -53,6 +53,17 @@ pub(crate) fn digit_to_letter(c: u8) -> Option<u8> {
     }
 }
 
+/// Letters the MRZ recogniser confuses with each other at low resolution
+/// (measured: `NLD` read as `MLD` on a faint passport). Used only to repair
+/// issuer and nationality codes, which are closed sets.
+pub(crate) fn letter_confusion(c: u8) -> Option<u8> {
+    match c {
+        b'M' => Some(b'N'),
+        b'N' => Some(b'M'),
+        _ => None,
+    }
+}
+
 /// What a position may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {

@@ -194,6 +194,51 @@ fn code_without_a_valid_lookalike_is_left_alone() {
     assert!(r.valid);
 }
 
+/// Regression (eval `pe_98_pass-nld`): the recogniser read `NLD` as `MLD` on a faint page;
+/// `M`↔`N` is tried for codes, and `NLD` is the only valid result.
+#[test]
+fn m_read_for_n_in_a_code_is_repaired_when_unique() {
+    let mut d = utopia_passport(date(1971, 10, 19));
+    d.issuer = "NLD".into();
+    d.nationality = "NLD".into();
+    let lines = td3(&d).unwrap();
+    let bad: Vec<String> = lines.iter().map(|l| l.replacen("NLD", "MLD", 1)).collect();
+    let r = run(&[&bad[0], &bad[1]]);
+    assert_eq!(r.fields.issuer, "NLD");
+    assert_eq!(r.fields.nationality, "NLD");
+    assert_eq!(r.lines, lines);
+    // Still a suggestion: no check digit covers codes.
+    assert!(r.has_flag("unverified_issuer") && r.has_flag("unverified_nationality"));
+}
+
+/// Regression (eval `pe_33_id-usa`): the second document-code character is the issuer's
+/// choice and may be a digit (US permanent resident card `C1`); it was "repaired" to `CI`.
+#[test]
+fn digit_in_the_second_document_code_position_is_kept() {
+    let lines = td1(&DocumentData {
+        document_code: "CI".into(),
+        issuer: "USA".into(),
+        nationality: "CAN".into(),
+        personal_number: String::new(),
+        ..utopia_passport(date(1949, 10, 4))
+    })
+    .unwrap();
+    let read: Vec<String> = std::iter::once(lines[0].replacen("CI", "C1", 1))
+        .chain(lines[1..].iter().cloned())
+        .collect();
+    let refs: Vec<&str> = read.iter().map(String::as_str).collect();
+    let r = run(&refs);
+    assert_eq!(r.fields.document_code, "C1");
+    assert_eq!(r.lines, read);
+    assert!(r.valid, "{:?}", r.reasons);
+    // A digit in the first position is still repaired.
+    let first: Vec<String> = std::iter::once(lines[0].replacen("CI", "0I", 1))
+        .chain(lines[1..].iter().cloned())
+        .collect();
+    let refs: Vec<&str> = first.iter().map(String::as_str).collect();
+    assert_eq!(run(&refs).fields.document_code, "OI");
+}
+
 /// Digits in names become look-alike letters, reported as unverified.
 #[test]
 fn alphabetic_lookalikes_in_names() {
