@@ -15,7 +15,7 @@
 
 use crate::error::{NoMrzReason, OcrError};
 use crate::imgops;
-use crate::locate::{locate_bands, Band, LocateParams};
+use crate::locate::{locate_bands, Band, BandLine, LocateParams};
 use crate::recognize::{OcrModel, TextRecognizer};
 use crate::rectify::{refine, render, LineGeom};
 use image::GrayImage;
@@ -198,6 +198,18 @@ impl MrzReader {
             .filter(|b| b.line_height() >= 0.8 * MIN_LINE_HEIGHT_PX)
             .take(self.options.max_bands)
             .collect();
+        // A TD1 has three lines; when only two of TD1 length were found (the
+        // third touched by an arrow, a caption or a shadow), the third is
+        // looked for one line spacing below and above, after the bands found.
+        let third_line: Vec<Band> = if usable.iter().any(|b| b.lines.len() >= 3) {
+            Vec::new()
+        } else {
+            usable
+                .iter()
+                .flat_map(|b| third_line_hypotheses(b))
+                .collect()
+        };
+        let usable: Vec<&Band> = usable.into_iter().chain(third_line.iter()).collect();
         // Pass 1, breadth first: one read of every band (both ways round
         // when the orientation is unsure), so that a wrong band ranked
         // first cannot eat the budget.
@@ -607,6 +619,41 @@ fn khm_nationality(mut lines: Vec<String>) -> Vec<String> {
 /// whose re-fitted start or end sticks out beyond the others' by more than
 /// about half a character (a card edge, a stray mark) is cut back to the
 /// median.
+/// Length of a TD1 line (30 characters) over its ink height is about 26-30;
+/// TD2 (36) and TD3 (44) lines are longer than this.
+const TD1_MAX_ASPECT: f32 = 31.0;
+
+/// For a band of two lines of TD1 proportions, the two 3-line bands with a
+/// third line (same extent and height) one line spacing below, then above.
+fn third_line_hypotheses(band: &Band) -> Vec<Band> {
+    let [a, b] = band.lines.as_slice() else {
+        return Vec::new();
+    };
+    let spacing = b.v - a.v;
+    let height = (a.height + b.height) / 2.0;
+    let aspect = (a.length() + b.length()) / 2.0 / height.max(1.0);
+    if !(spacing > height && spacing < 3.0 * height && aspect < TD1_MAX_ASPECT) {
+        return Vec::new();
+    }
+    let line = |v: f32| BandLine {
+        v,
+        u0: a.u0.min(b.u0),
+        u1: a.u1.max(b.u1),
+        height,
+    };
+    [
+        vec![*a, *b, line(b.v + spacing)],
+        vec![line(a.v - spacing), *a, *b],
+    ]
+    .into_iter()
+    .map(|lines| Band {
+        lines,
+        score: band.score,
+        ..band.clone()
+    })
+    .collect()
+}
+
 fn refined_geoms(gray: &GrayImage, band: &Band) -> Vec<LineGeom> {
     let mut geoms: Vec<LineGeom> = band
         .lines
@@ -884,6 +931,36 @@ pub(crate) fn sharpness(strip: &GrayImage) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn two_line_band(length: f32, height: f32) -> Band {
+        let line = |v: f32| BandLine {
+            v,
+            u0: 10.0,
+            u1: 10.0 + length,
+            height,
+        };
+        Band {
+            origin: (0.0, 0.0),
+            dir: (1.0, 0.0),
+            lines: vec![line(100.0), line(100.0 + 1.5 * height)],
+            score: 4.0,
+            orientation_confident: true,
+        }
+    }
+
+    /// Regression (eval `pe_0_id-esp`): an arrow touching the third line of a TD1 left two
+    /// lines; the missing one is looked for one spacing below, then above.
+    #[test]
+    fn a_missing_td1_line_is_hypothesised_on_both_sides() {
+        let band = two_line_band(27.0 * 13.0, 13.0);
+        let hyps = third_line_hypotheses(&band);
+        assert_eq!(hyps.len(), 2);
+        let vs = |b: &Band| b.lines.iter().map(|l| l.v).collect::<Vec<_>>();
+        assert_eq!(vs(&hyps[0]), vec![100.0, 119.5, 139.0]);
+        assert_eq!(vs(&hyps[1]), vec![80.5, 100.0, 119.5]);
+        // Passport (TD3) proportions: two lines is the whole MRZ.
+        assert!(third_line_hypotheses(&two_line_band(41.0 * 13.0, 13.0)).is_empty());
+    }
 
     #[test]
     fn fit_length_adjusts_the_longest_filler_run() {
