@@ -8,6 +8,7 @@
 use crate::imgops::{self, Frame};
 use crate::locate::{Band, BandLine};
 use image::GrayImage;
+use imageproc::region_labelling::{connected_components, Connectivity};
 
 /// A text line's centre line in source pixels: from `p0` (start of the
 /// first character) to `p1` (end of the last), and its ink height.
@@ -104,7 +105,62 @@ pub fn render(src: &GrayImage, geom: &LineGeom, target_h: f32) -> GrayImage {
     // Cap the size: a line is never wider than 60 heights.
     let w = w.min((target_h * 80.0) as u32).max(4);
     let h = h.max(4);
-    imgops::sample(src, &frame, w, h, 255)
+    let mut strip = imgops::sample(src, &frame, w, h, 255);
+    clear_edge_strokes(&mut strip, target_h);
+    strip
+}
+
+/// Whitens a document or card edge that the strip caught at either end: a
+/// connected dark stroke within 1.5 line heights of the end that spans more
+/// than 80 % of the strip's height (a character spans under half of it).
+/// Read as is, such an edge becomes a leading `I` (or a `C` where the
+/// corner is rounded).
+fn clear_edge_strokes(strip: &mut GrayImage, line_h: f32) {
+    let (w, h) = strip.dimensions();
+    if w < 8 || h < 4 {
+        return;
+    }
+    let t = imgops::otsu(&imgops::histogram(strip));
+    let ink = GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([if strip.get_pixel(x, y)[0] <= t {
+            255
+        } else {
+            0
+        }])
+    });
+    let labels = connected_components(&ink, Connectivity::Eight, image::Luma([0u8]));
+    let n = labels.as_raw().iter().copied().max().unwrap_or(0) as usize;
+    if n == 0 {
+        return;
+    }
+    // Per label: x range and y range.
+    let mut ext = vec![(u32::MAX, 0u32, u32::MAX, 0u32); n + 1];
+    for (x, y, l) in labels.enumerate_pixels() {
+        let e = &mut ext[l[0] as usize];
+        *e = (e.0.min(x), e.1.max(x), e.2.min(y), e.3.max(y));
+    }
+    let reach = ((1.5 * line_h) as u32).min(w / 4);
+    let edge: Vec<bool> = ext
+        .iter()
+        .enumerate()
+        .map(|(i, &(x0, x1, y0, y1))| {
+            i > 0
+                && y1 >= y0
+                && (y1 - y0 + 1) as f32 > 0.8 * h as f32
+                && (x1 < reach || x0 >= w - reach)
+        })
+        .collect();
+    if !edge.iter().any(|&e| e) {
+        return;
+    }
+    // The stroke and its anti-aliased rim (one pixel either side).
+    for (x, y, l) in labels.enumerate_pixels() {
+        if edge[l[0] as usize] {
+            for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                strip.put_pixel(xx, y, image::Luma([255]));
+            }
+        }
+    }
 }
 
 /// Re-fits the centre line, the ends and the height of a line from the ink
@@ -223,4 +279,34 @@ pub fn refine(src: &GrayImage, geom: &LineGeom) -> LineGeom {
     let p0 = frame.map(x0 as f32, a + b * x0 as f32);
     let p1 = frame.map(x1 as f32 + 1.0, a + b * (x1 as f32 + 1.0));
     LineGeom { p0, p1, height }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (eval `pe_100_id-usa`, `fm_td1`): the card edge beside the name line was
+    /// read as a leading `I` (or `C`). A full-height stroke at an end goes; a character-high
+    /// stroke (a real `I`) and everything in the middle stay.
+    #[test]
+    fn card_edges_at_the_strip_ends_are_cleared_characters_are_not() {
+        let (w, h) = (400u32, 63u32);
+        let mut strip = GrayImage::from_pixel(w, h, image::Luma([240]));
+        let mut bar = |x0: u32, x1: u32, y0: u32, y1: u32| {
+            for x in x0..x1 {
+                for y in y0..y1 {
+                    strip.put_pixel(x, y, image::Luma([20]));
+                }
+            }
+        };
+        bar(5, 8, 0, 63); // the card edge: the strip's full height
+        bar(20, 24, 16, 46); // an `I` at the start of the line: 30 px of 63
+        bar(200, 204, 0, 63); // a full-height stroke in the middle is not an end
+        bar(390, 393, 2, 61); // the other edge
+        clear_edge_strokes(&mut strip, 30.0);
+        let dark = |x: u32, y: u32| strip.get_pixel(x, y)[0] < 128;
+        assert!(!dark(6, 30) && !dark(391, 30), "edges cleared");
+        assert!(dark(22, 30), "the character stays");
+        assert!(dark(202, 30), "the middle stays");
+    }
 }
