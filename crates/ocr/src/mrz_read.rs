@@ -689,8 +689,31 @@ fn refined_geoms(gray: &GrayImage, band: &Band) -> Vec<LineGeom> {
             g.p1 = (g.p1.0 - cut * dir.0, g.p1.1 - cut * dir.1);
         }
     }
+    // MRZ characters are about 0.6 of the line pitch high; a shadow or an
+    // occluding shape across the band inflates the measured ink height until
+    // the strip takes in the neighbouring lines, so it is capped.
+    let n = band.normal();
+    let across = |g: &LineGeom| {
+        let c = ((g.p0.0 + g.p1.0) / 2.0, (g.p0.1 + g.p1.1) / 2.0);
+        (c.0 - band.origin.0) * n.0 + (c.1 - band.origin.1) * n.1
+    };
+    let pitch = median(
+        geoms
+            .windows(2)
+            .map(|w| (across(&w[1]) - across(&w[0])).abs())
+            .collect(),
+    );
+    let cap = MAX_HEIGHT_PER_PITCH * pitch;
+    if cap > MIN_LINE_HEIGHT_PX {
+        for g in &mut geoms {
+            g.height = g.height.min(cap);
+        }
+    }
     geoms
 }
+
+/// Largest ink height of a line, as a share of the line pitch.
+const MAX_HEIGHT_PER_PITCH: f32 = 0.75;
 
 /// Keeps the MRZ alphabet of one recognised line (spaces dropped, `«` read as `<`).
 fn clean_line(text: &str) -> String {
@@ -945,6 +968,40 @@ mod tests {
             lines: vec![line(100.0), line(100.0 + 1.5 * height)],
             score: 4.0,
             orientation_confident: true,
+        }
+    }
+
+    /// Regression (eval `khm_mock_occluded_rotated`): an occluding shape inflated the
+    /// measured ink height until each strip took in its neighbours and read as nothing.
+    #[test]
+    fn line_heights_are_capped_by_the_line_pitch() {
+        let mut img = GrayImage::from_pixel(400, 120, image::Luma([230]));
+        // Three "lines" of glyph blocks, 14 px high at a 16 px pitch.
+        for row in 0..3u32 {
+            let y0 = 30 + row * 16;
+            for gx in (20..380).step_by(12) {
+                for y in y0..y0 + 14 {
+                    for x in gx..gx + 8 {
+                        img.put_pixel(x, y, image::Luma([20]));
+                    }
+                }
+            }
+        }
+        let line = |v: f32| BandLine {
+            v,
+            u0: 20.0,
+            u1: 376.0,
+            height: 14.0,
+        };
+        let band = Band {
+            origin: (0.0, 0.0),
+            dir: (1.0, 0.0),
+            lines: vec![line(37.0), line(53.0), line(69.0)],
+            score: 4.0,
+            orientation_confident: true,
+        };
+        for g in refined_geoms(&img, &band) {
+            assert!(g.height <= 0.75 * 16.0 + 1e-3, "height {}", g.height);
         }
     }
 
