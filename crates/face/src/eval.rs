@@ -237,7 +237,7 @@ fn ycbcr_420_averaged(img: &RgbImage) -> Vec<u8> {
                 .map(|(dx, dy)| (by + dy) * w + bx + dx)
                 .collect();
             let n = block.len() as f32;
-            for c in 1..3 {
+            for c in [1usize, 2] {
                 let mean = block.iter().map(|&i| ycc[i][c]).sum::<f32>() / n;
                 for &i in &block {
                     ycc[i][c] = mean;
