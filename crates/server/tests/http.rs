@@ -391,7 +391,7 @@ async fn operations_endpoints() {
     assert_eq!(http(addr, "GET", "/healthz", &[], b"").await.status, 200);
     let ready = http(addr, "GET", "/readyz", &[], b"").await;
     assert_eq!(ready.status, 200);
-    assert_eq!(ready.json()["models"].as_array().unwrap().len(), 8);
+    assert_eq!(ready.json()["models"].as_array().unwrap().len(), 9);
     let _ = http(
         addr,
         "POST",
