@@ -286,6 +286,9 @@ impl MrzReader {
             if score.0 >= 200 {
                 read.candidates = candidates;
                 read.accepted = false;
+                if let Some(st) = states.iter().find(|s| s.band == read.band) {
+                    vote_name_line(&st.reads, &mut read, reference);
+                }
                 return Ok(read);
             }
         }
@@ -632,6 +635,51 @@ fn khm_nationality(mut lines: Vec<String>) -> Vec<String> {
 /// whose re-fitted start or end sticks out beyond the others' by more than
 /// about half a character (a card edge, a stray mark) is cut back to the
 /// median.
+/// Fewest reads of a band for a per-position vote over its name line.
+const MIN_NAME_VOTES: usize = 3;
+
+/// For a read that is returned unaccepted: its name line (TD3 line 1, TD1
+/// line 3; no check digit covers it) becomes the per-position majority over
+/// every read of its band, a better estimate than the single read that won
+/// on check digits (measured: `ERIKSSOM<<ANMA` from the read whose line 2
+/// verified, `ERIKSSON<<ANNA` by three reads of six). The check-digit lines
+/// stay as chosen, and the replacement is kept only if no check digit is lost.
+fn vote_name_line(reads: &[LineRead], read: &mut MrzRead, reference: Date) {
+    let n = read.raw_lines.len();
+    let idx = if n == 3 { 2 } else { 0 };
+    let same_shape: Vec<LineRead> = reads
+        .iter()
+        .filter(|r| r.lines.len() == n)
+        .cloned()
+        .collect();
+    if same_shape.len() < MIN_NAME_VOTES {
+        return;
+    }
+    let len = read.report.format.line_length();
+    let Some((cons, _)) = consensus(&same_shape, len) else {
+        return;
+    };
+    let mut lines = read.raw_lines.clone();
+    if cons[idx] == lines[idx] {
+        return;
+    }
+    lines[idx] = cons[idx].clone();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let Ok(report) = kyc_mrz::parse(&refs, &ParseOptions::new(reference)) else {
+        return;
+    };
+    let verified = |r: &MrzReport| {
+        r.checks
+            .iter()
+            .filter(|c| c.status == kyc_mrz::CheckStatus::Verified)
+            .count()
+    };
+    if verified(&report) >= verified(&read.report) {
+        read.report = report;
+        read.raw_lines = lines;
+    }
+}
+
 /// A read that verified and was confirmed: accepted, unless its characters
 /// are under [`MIN_LINE_HEIGHT_PX`] high. There two reads of a name make the
 /// same mistakes (measured: `MABROUK` read as `MRABROUK` twice on a
@@ -1063,6 +1111,40 @@ mod tests {
             .reasons
             .iter()
             .any(|r| r.contains("take the photo closer")));
+    }
+
+    /// Regression (eval `pe_25_pass-uto`, 275 px wide): the returned read's name line was
+    /// the one read whose line 2 verified (`ERIKSSOM<<ANMA`); the band's reads outvote it.
+    #[test]
+    fn an_unaccepted_reads_name_line_is_the_bands_majority() {
+        let line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        let good = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let bad = "P<UTOERIKSSOM<<ANMA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let lr = |l1: &str| LineRead {
+            lines: vec![l1.to_string(), line2.to_string()],
+            confidence: 80.0,
+        };
+        let today = Date::new(2010, 1, 1).unwrap();
+        let report = kyc_mrz::parse(&[bad, line2], &ParseOptions::new(today)).unwrap();
+        let mut read = MrzRead {
+            report,
+            accepted: false,
+            raw_lines: vec![bad.to_string(), line2.to_string()],
+            band: two_line_band(41.0 * 6.0, 6.0),
+            candidates: 6,
+            confidence: 80.0,
+        };
+        // Two reads are too few for a vote.
+        vote_name_line(&[lr(good), lr(good)], &mut read, today);
+        assert_eq!(read.report.lines[0], bad);
+        vote_name_line(
+            &[lr(bad), lr(good), lr(good), lr(good), lr(bad)],
+            &mut read,
+            today,
+        );
+        assert_eq!(read.report.lines[0], good);
+        assert_eq!(read.report.lines[1], line2);
+        assert!(!read.accepted);
     }
 
     /// Regression (eval `pe_0_id-esp`): an arrow touching the third line of a TD1 left two
