@@ -231,15 +231,12 @@ fn ycbcr_420_averaged(img: &RgbImage) -> Vec<u8> {
         .collect();
     for by in (0..h).step_by(2) {
         for bx in (0..w).step_by(2) {
-            let block: Vec<usize> = [(0, 0), (1, 0), (0, 1), (1, 1)]
-                .iter()
-                .filter(|(dx, dy)| bx + dx < w && by + dy < h)
-                .map(|(dx, dy)| (by + dy) * w + bx + dx)
-                .collect();
-            let n = block.len() as f32;
+            let block = [(0, 0), (1, 0), (0, 1), (1, 1)]
+                .map(|(dx, dy)| (bx + dx < w && by + dy < h).then(|| (by + dy) * w + bx + dx));
+            let n = block.iter().flatten().count() as f32;
             for c in [1usize, 2] {
-                let mean = block.iter().map(|&i| ycc[i][c]).sum::<f32>() / n;
-                for &i in &block {
+                let mean = block.iter().flatten().map(|&i| ycc[i][c]).sum::<f32>() / n;
+                for &i in block.iter().flatten() {
                     ycc[i][c] = mean;
                 }
             }

@@ -3,7 +3,7 @@
 
 use kyc_face::{FaceConfig, FaceModels};
 use kyc_liveness::actions::Cue;
-use kyc_liveness::eval::{read_labels, run_clip, summarize};
+use kyc_liveness::eval::{read_labels, run_clip_with_report, summarize};
 use kyc_liveness::CheckOptions;
 use std::path::Path;
 
@@ -52,10 +52,10 @@ fn main() {
     // evaluation data stays outside the repository).
     let tracks = std::env::var_os("LV_TRACKS").map(std::path::PathBuf::from);
     for r in &rows {
-        if let Some(td) = &tracks {
-            dump_track(&models, dir, r, &opts, td);
+        let (o, report) = run_clip_with_report(&models, dir, r, &opts);
+        if let (Some(td), Some(report)) = (&tracks, &report) {
+            write_track(&r.file, &report.frames, td);
         }
-        let o = run_clip(&models, dir, r, &opts);
         println!(
             "{:<36} perf={:<10} got={:<10} seq={:<5} score={:.3} pass={:<5} exp={:<6} live={:?} id={:?} multi={:.2} face={:.2} {:.0}ms {:?} {:?}",
             o.file,
@@ -78,21 +78,9 @@ fn main() {
     println!("{:?}", summarize(&out));
 }
 
-fn dump_track(
-    models: &FaceModels,
-    dir: &Path,
-    row: &kyc_liveness::eval::LabelRow,
-    opts: &CheckOptions,
-    out_dir: &Path,
-) {
-    let Ok(bytes) = std::fs::read(dir.join(&row.file)) else {
-        return;
-    };
-    let Ok(an) = kyc_liveness::analyze::analyze_video(models, &bytes, &opts.analysis) else {
-        return;
-    };
+fn write_track(file: &str, frames: &[kyc_liveness::analyze::FrameRecord], out_dir: &Path) {
     let mut csv = String::from("frame,t,nfaces,yaw_lmk,pitch_lmk,yaw,pitch,other\n");
-    for (i, f) in an.frames.iter().enumerate() {
+    for (i, f) in frames.iter().enumerate() {
         let o = &f.obs;
         let opt = |v: Option<f64>| v.map(|x| format!("{x:.2}")).unwrap_or_default();
         let (yl, pl, yp, pp) = match &o.face {
@@ -111,7 +99,7 @@ fn dump_track(
             o.other_faces
         ));
     }
-    let name = Path::new(&row.file)
+    let name = Path::new(file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();

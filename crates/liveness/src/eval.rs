@@ -11,7 +11,7 @@ use kyc_face::FaceModels;
 use serde::Serialize;
 
 use crate::actions::Action;
-use crate::check::{check_liveness, CheckOptions, LivenessError};
+use crate::check::{check_liveness, CheckOptions, LivenessError, LivenessReport};
 
 /// One row of the labels CSV.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -188,6 +188,17 @@ pub fn run_clip(
     row: &LabelRow,
     opts: &CheckOptions,
 ) -> ClipOutcome {
+    run_clip_with_report(models, dir, row, opts).0
+}
+
+/// Runs one clip and also returns the full report (per-frame records included) when the
+/// check ran, for analysis tools.
+pub fn run_clip_with_report(
+    models: &FaceModels,
+    dir: &Path,
+    row: &LabelRow,
+    opts: &CheckOptions,
+) -> (ClipOutcome, Option<LivenessReport>) {
     let t0 = Instant::now();
     let mut out = ClipOutcome {
         file: row.file.clone(),
@@ -212,9 +223,10 @@ pub fn run_clip(
         Ok(b) => b,
         Err(e) => {
             out.reasons.push(format!("cannot read the clip: {e}"));
-            return out;
+            return (out, None);
         }
     };
+    let mut report = None;
     match check_liveness(models, &bytes, &row.request, row.mirrored, opts) {
         Ok(rep) => {
             let r = &rep.result;
@@ -238,6 +250,7 @@ pub fn run_clip(
                     )
                 })
                 .collect();
+            report = Some(rep);
         }
         Err(e) => {
             let code = e.api_code();
@@ -251,7 +264,7 @@ pub fn run_clip(
     }
     out.sequence_ok = out.performed.as_ref().map(|p| *p == out.detected);
     out.ms = t0.elapsed().as_secs_f64() * 1000.0;
-    out
+    (out, report)
 }
 
 /// Summarises clip outcomes.

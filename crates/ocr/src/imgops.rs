@@ -495,14 +495,7 @@ pub(crate) fn stretch(img: &GrayImage, lo_q: f64, hi_q: f64) -> GrayImage {
 
 /// Otsu binarisation: text black (0) on white (255).
 pub(crate) fn binarize_otsu(img: &GrayImage) -> GrayImage {
-    let t = otsu(&histogram(img));
-    let out: Vec<u8> = img
-        .as_raw()
-        .iter()
-        .map(|&v| if v > t { 255 } else { 0 })
-        .collect();
-    GrayImage::from_raw(img.width(), img.height(), out)
-        .unwrap_or_else(|| GrayImage::new(img.width(), img.height()))
+    threshold_above(img, otsu(&histogram(img)))
 }
 
 /// Sauvola binarisation (window `2r+1`, `k`), text black on white. Uses

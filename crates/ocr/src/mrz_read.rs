@@ -456,17 +456,19 @@ impl MrzReader {
     }
 }
 
+/// Number of check digits a report verifies.
+fn verified_checks(r: &MrzReport) -> usize {
+    r.checks
+        .iter()
+        .filter(|c| c.status == kyc_mrz::CheckStatus::Verified)
+        .count()
+}
+
 /// Ranking of reads: verified check digits, verified − refuted, fewer
 /// problems, confidence.
 fn rank(r: &MrzRead) -> (i32, i32, i32) {
-    let verified = r
-        .report
-        .checks
-        .iter()
-        .filter(|c| c.status == kyc_mrz::CheckStatus::Verified)
-        .count() as i32;
     (
-        verified * 100 + partial_score(&r.report),
+        verified_checks(&r.report) as i32 * 100 + partial_score(&r.report),
         -(r.report.reasons.len() as i32),
         r.confidence as i32,
     )
@@ -668,13 +670,7 @@ fn vote_name_line(reads: &[LineRead], read: &mut MrzRead, reference: Date) {
     let Ok(report) = kyc_mrz::parse(&refs, &ParseOptions::new(reference)) else {
         return;
     };
-    let verified = |r: &MrzReport| {
-        r.checks
-            .iter()
-            .filter(|c| c.status == kyc_mrz::CheckStatus::Verified)
-            .count()
-    };
-    if verified(&report) >= verified(&read.report) {
+    if verified_checks(&report) >= verified_checks(&read.report) {
         read.report = report;
         read.raw_lines = lines;
     }

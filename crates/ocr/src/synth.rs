@@ -250,26 +250,21 @@ impl Identity {
         let number: String = (0..9)
             .map(|i| char::from(b'0' + (if i == 0 { 1 + r.below(9) } else { r.below(10) }) as u8))
             .collect();
-        let dob = Date::new(
-            1960 + r.below(45) as i32,
-            1 + r.below(12) as u32,
-            1 + r.below(28) as u32,
-        )
-        .unwrap_or(Date {
-            year: 1990,
-            month: 1,
-            day: 1,
-        });
-        let issued = Date::new(
-            2016 + r.below(10) as i32,
-            1 + r.below(12) as u32,
-            1 + r.below(28) as u32,
-        )
-        .unwrap_or(Date {
-            year: 2020,
-            month: 1,
-            day: 1,
-        });
+        // A day from 1 to 28 exists in every month.
+        let mut date_in = |first_year: i32, years: usize| {
+            let (y, m, d) = (
+                first_year + r.below(years) as i32,
+                1 + r.below(12) as u32,
+                1 + r.below(28) as u32,
+            );
+            Date::new(y, m, d).unwrap_or(Date {
+                year: y,
+                month: 1,
+                day: 1,
+            })
+        };
+        let dob = date_in(1960, 45);
+        let issued = date_in(2016, 10);
         let expiry = crate::reader::card_expiry(issued);
         let pob = PLACES[r.below(PLACES.len())].to_string();
         let house = ascii_to_khmer_digits(&(1 + r.below(300)).to_string());

@@ -108,6 +108,12 @@ impl Reply {
     }
 }
 
+/// `info` for one `idNumber`, the body an integrator sends most.
+async fn post_info(addr: SocketAddr, id_number: &str) -> Reply {
+    let body = json!({ "idNumber": id_number }).to_string();
+    http(addr, "POST", "/api/2.0/kyc/info", &[], body.as_bytes()).await
+}
+
 async fn http(
     addr: SocketAddr,
     method: &str,
@@ -225,14 +231,7 @@ async fn x_road_path_requires_a_well_formed_client_header() {
 async fn http_status_agrees_with_the_error_code() {
     let (addr, stop, task) = start(ServerConfig::default()).await;
     // 400 unknown ID → 404.
-    let r = http(
-        addr,
-        "POST",
-        "/api/2.0/kyc/info",
-        &[],
-        json!({"idNumber": "1"}).to_string().as_bytes(),
-    )
-    .await;
+    let r = post_info(addr, "1").await;
     assert_eq!((r.status, r.json()["error"].as_u64()), (404, Some(400)));
     // 505 malformed → 400.
     let r = http(addr, "POST", "/api/2.0/kyc/info", &[], b"{not json").await;
@@ -287,14 +286,7 @@ async fn allowlist_and_quota_answer_421_and_420() {
         ..ServerConfig::default()
     };
     let (addr, stop, task) = start(config).await;
-    let r = http(
-        addr,
-        "POST",
-        "/api/2.0/kyc/info",
-        &[],
-        json!({"idNumber": TOM_ID}).to_string().as_bytes(),
-    )
-    .await;
+    let r = post_info(addr, TOM_ID).await;
     assert_eq!((r.status, r.json()["error"].as_u64()), (403, Some(421)));
     stop.send(()).unwrap();
     task.await.unwrap();
@@ -366,14 +358,7 @@ async fn concurrent_requests_all_answer_correctly() {
     for i in 0..16 {
         handles.push(tokio::spawn(async move {
             let id = if i % 2 == 0 { TOM_ID } else { "123456789" };
-            let r = http(
-                addr,
-                "POST",
-                "/api/2.0/kyc/info",
-                &[],
-                json!({"idNumber": id}).to_string().as_bytes(),
-            )
-            .await;
+            let r = post_info(addr, id).await;
             (i, r.json()["error"].as_u64().unwrap())
         }));
     }
@@ -392,14 +377,7 @@ async fn operations_endpoints() {
     let ready = http(addr, "GET", "/readyz", &[], b"").await;
     assert_eq!(ready.status, 200);
     assert_eq!(ready.json()["models"].as_array().unwrap().len(), 9);
-    let _ = http(
-        addr,
-        "POST",
-        "/api/2.0/kyc/info",
-        &[],
-        json!({"idNumber": TOM_ID}).to_string().as_bytes(),
-    )
-    .await;
+    let _ = post_info(addr, TOM_ID).await;
     let m = http(addr, "GET", "/metrics", &[], b"").await;
     let text = String::from_utf8(m.body).unwrap();
     assert!(
