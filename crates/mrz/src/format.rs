@@ -53,6 +53,43 @@ impl Format {
         }
     }
 
+    /// Which characters each position may hold (per line, per column), by
+    /// the layout: names and state codes hold letters, dates digits, check
+    /// digits digits (or a filler where ICAO allows one), the sex one of
+    /// `MFX<`; the rest (document code's second character, document number,
+    /// optional data) anything. A recogniser can read a position as the
+    /// best character of its class.
+    pub fn char_classes(self) -> Vec<Vec<CharClass>> {
+        let l = self.layout();
+        let mut classes = vec![vec![CharClass::Any; self.line_length()]; self.line_count()];
+        let mut set = |p: Pos, c: CharClass| {
+            if let Some(slot) = classes.get_mut(p.0).and_then(|line| line.get_mut(p.1)) {
+                *slot = c;
+            }
+        };
+        set((l.code.line, l.code.start), CharClass::Letter);
+        for span in [l.issuer, l.nationality, l.name] {
+            span.positions().for_each(|p| set(p, CharClass::Letter));
+        }
+        for span in [l.birth, l.expiry] {
+            span.positions()
+                .for_each(|p| set(p, CharClass::DigitOrFiller));
+        }
+        // A document number longer than 9 characters leaves `<` in its
+        // check digit's place; an empty personal number may have `<`.
+        set(l.doc_cd, CharClass::DigitOrFiller);
+        set(l.birth_cd, CharClass::Digit);
+        set(l.expiry_cd, CharClass::Digit);
+        if let Some((_, cd)) = l.personal {
+            set(cd, CharClass::DigitOrFiller);
+        }
+        if let Some((_, cd)) = l.composite {
+            set(cd, CharClass::Digit);
+        }
+        set(l.sex, CharClass::Sex);
+        classes
+    }
+
     /// The format of `count` lines of `length` characters whose first
     /// character is `first` (`V` selects the visa formats).
     pub(crate) fn detect(count: usize, length: usize, first: Option<char>) -> Option<Format> {
@@ -81,6 +118,46 @@ impl Format {
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The characters an MRZ position may hold ([`Format::char_classes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CharClass {
+    /// `A`-`Z` or the filler `<`.
+    Letter,
+    /// `0`-`9`.
+    Digit,
+    /// `0`-`9` or the filler `<`.
+    DigitOrFiller,
+    /// `M`, `F`, `X` or `<`.
+    Sex,
+    /// Any MRZ character.
+    Any,
+}
+
+impl CharClass {
+    /// Whether `c` belongs to the class.
+    pub fn allows(self, c: u8) -> bool {
+        match self {
+            CharClass::Letter => c.is_ascii_uppercase() || c == b'<',
+            CharClass::Digit => c.is_ascii_digit(),
+            CharClass::DigitOrFiller => c.is_ascii_digit() || c == b'<',
+            CharClass::Sex => matches!(c, b'M' | b'F' | b'X' | b'<'),
+            CharClass::Any => c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'<',
+        }
+    }
+
+    /// The class that allows what either allows (for two formats that share
+    /// a geometry, such as TD3 and MRV-A).
+    pub fn union(self, other: CharClass) -> CharClass {
+        match (self, other) {
+            (a, b) if a == b => a,
+            (CharClass::Digit, CharClass::DigitOrFiller)
+            | (CharClass::DigitOrFiller, CharClass::Digit) => CharClass::DigitOrFiller,
+            _ => CharClass::Any,
+        }
     }
 }
 
@@ -368,6 +445,32 @@ mod tests {
         assert_eq!(Format::detect(2, 44, Some('V')), Some(Format::MrvA));
         assert_eq!(Format::detect(2, 30, Some('I')), None);
         assert_eq!(Format::detect(3, 44, Some('P')), None);
+    }
+
+    #[test]
+    fn char_classes_follow_the_layout() {
+        let td3 = Format::Td3.char_classes();
+        let line1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        for (line, classes) in [line1, line2].iter().zip(&td3) {
+            assert_eq!(classes.len(), 44);
+            for (c, class) in line.bytes().zip(classes) {
+                assert!(class.allows(c), "{} in {line}", c as char);
+            }
+        }
+        assert_eq!(td3[0][7], CharClass::Letter);
+        assert_eq!(td3[1][9], CharClass::DigitOrFiller);
+        assert_eq!(td3[1][13], CharClass::DigitOrFiller);
+        assert_eq!(td3[1][20], CharClass::Sex);
+        assert_eq!(td3[1][43], CharClass::Digit);
+        assert_eq!(td3[1][0], CharClass::Any);
+        // TD1: the name on line 3, the document code's second character free.
+        let td1 = Format::Td1.char_classes();
+        assert!(td1[2].iter().all(|c| *c == CharClass::Letter));
+        assert_eq!(td1[0][1], CharClass::Any);
+        assert_eq!(td1[1][29], CharClass::Digit);
+        assert!(!CharClass::Letter.allows(b'0') && !CharClass::Digit.allows(b'O'));
+        assert_eq!(CharClass::Digit.union(CharClass::Any), CharClass::Any);
     }
 
     #[test]

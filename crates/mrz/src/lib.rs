@@ -42,6 +42,6 @@ pub use check::check_digit;
 pub use date::Date;
 pub use error::MrzError;
 pub use fields::Fields;
-pub use format::Format;
+pub use format::{CharClass, Format};
 pub use parser::{parse, parse_text, CharAlternatives, ParseOptions};
 pub use report::{Check, CheckStatus, MrzReport, Repair};

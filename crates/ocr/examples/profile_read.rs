@@ -11,7 +11,12 @@ fn main() {
     let dir = PathBuf::from(std::env::var("KYC_MODEL_DIR").unwrap_or_else(|_| "models".into()));
     let gen = Generator::new().unwrap();
     let id = Identity::random(2024);
-    let doc = gen.passport(&id, 12.0).unwrap();
+    let card = std::env::var_os("ID_CARD").is_some();
+    let doc = if card {
+        gen.id_card(&id, 12.0).unwrap()
+    } else {
+        gen.passport(&id, 12.0).unwrap()
+    };
     let d = Degradation {
         rotation_deg: 7.0,
         jpeg_quality: Some(85),
@@ -61,5 +66,10 @@ fn main() {
         let t = Instant::now();
         let r = reader.mrz_reader().read(&gray, today).unwrap();
         println!("full read {:?} candidates {}", t.elapsed(), r.candidates);
+        if card {
+            let t = Instant::now();
+            let ok = reader.read_id_card(&img, today).is_ok();
+            println!("whole card {:?} ok {ok}", t.elapsed());
+        }
     }
 }

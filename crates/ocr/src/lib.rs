@@ -7,6 +7,7 @@
 pub mod decode;
 mod error;
 pub mod eval;
+pub mod glyph_match;
 mod imgops;
 pub mod locate;
 pub mod mrz_read;
@@ -19,4 +20,4 @@ pub use error::{Limit, NoMrzReason, OcrError};
 pub use kyc_mrz::Date;
 pub use mrz_read::{MrzRead, MrzReadOptions, MrzReader};
 pub use reader::{DocumentReader, Field, IdCardReading, MrzEvidence, PassportReading};
-pub use recognize::{OcrModel, Recognized, TextRecognizer};
+pub use recognize::{LineBox, OcrModel, Recognized, TextRecognizer};

@@ -350,15 +350,33 @@ fn bands_from_seed(work: &Working, seed: &Blob) -> Vec<Band> {
     let mut theta = seed.theta;
     if seed.length >= 80.0 {
         let sw = (seed.length + 4.0).ceil() as u32;
+        let frame = crop_frame(seed.cx, seed.cy, seed.theta, sw as f32, ch as f32);
+        let crop = imgops::sample_nearest(&work.ink, &frame, sw, ch, 0);
+        // The ink pixels once, relative to the crop centre; each angle then
+        // only re-projects them (a crop rotated by δ puts the point (a, b)
+        // on row b·cos δ − a·sin δ).
+        let (hw, hh) = (sw as f32 / 2.0, ch as f32 / 2.0);
+        let pts: Vec<(f32, f32)> = crop
+            .enumerate_pixels()
+            .filter(|p| p.2 .0[0] > 127)
+            .map(|(u, v, _)| (u as f32 - hw, v as f32 - hh))
+            .collect();
+        let mut prof = vec![0f32; ch as usize];
         let mut best = f32::MIN;
         for k in -6i32..=6 {
-            let t = seed.theta + (k as f32 * 0.25).to_radians();
-            let frame = crop_frame(seed.cx, seed.cy, t, sw as f32, ch as f32);
-            let crop = imgops::sample_nearest(&work.ink, &frame, sw, ch, 0);
-            let sharp = profile_sharpness(&crop, 0, sw as usize);
+            let delta = (k as f32 * 0.25).to_radians();
+            let (sin, cos) = delta.sin_cos();
+            prof.fill(0.0);
+            for &(a, b) in &pts {
+                let row = b * cos - a * sin + hh + 0.5;
+                if row >= 0.0 && (row as usize) < prof.len() {
+                    prof[row as usize] += 1.0;
+                }
+            }
+            let sharp: f32 = prof.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
             if sharp > best {
                 best = sharp;
-                theta = t;
+                theta = seed.theta + delta;
             }
         }
     }
@@ -421,13 +439,6 @@ fn row_profile(mask: &GrayImage, x0: usize, x1: usize) -> Vec<f32> {
                 .count() as f32
         })
         .collect()
-}
-
-/// Sum of squared differences of adjacent rows of the profile: large when
-/// lines are horizontal (sharp transitions between ink rows and gaps).
-fn profile_sharpness(mask: &GrayImage, x0: usize, x1: usize) -> f32 {
-    let p = row_profile(mask, x0, x1);
-    p.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum()
 }
 
 /// Cuts a rectified mask into text lines (runs of rows with enough ink),

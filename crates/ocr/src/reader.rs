@@ -27,7 +27,7 @@ use crate::decode::{decode_image, DecodeLimits};
 use crate::error::OcrError;
 use crate::imgops::{self, Frame};
 use crate::mrz_read::{MrzRead, MrzReader};
-use crate::recognize::{OcrModel, TextRecognizer};
+use crate::recognize::{OcrModel, Recognized, TextRecognizer};
 use image::{DynamicImage, GrayImage};
 use kyc_mrz::{Date, Format};
 use serde::Serialize;
@@ -230,7 +230,10 @@ impl MrzEvidence {
 /// per model).
 pub struct DocumentReader {
     mrz: MrzReader,
+    /// Khmer recogniser for the card front's field block.
     front: Option<TextRecognizer>,
+    /// English recogniser for the printed Latin name row.
+    latin: Option<TextRecognizer>,
     model_dir: PathBuf,
     limits: DecodeLimits,
 }
@@ -250,6 +253,7 @@ impl DocumentReader {
         Ok(Self {
             mrz: MrzReader::new(model_dir)?,
             front: None,
+            latin: None,
             model_dir: model_dir.to_path_buf(),
             limits: DecodeLimits::default(),
         })
@@ -378,21 +382,103 @@ impl DocumentReader {
         Ok(out)
     }
 
+    /// Reads the card front's field block with the Khmer model (which also
+    /// reads the digits), then the printed Latin name row (the row under
+    /// the Khmer name) with the English model. One Khmer+English pass over
+    /// the whole block costs about a third more and reads the Khmer worse
+    /// (measured on the generated cards: 4.0 % against 1.5 % CER).
     fn read_front(&mut self, gray: &GrayImage, read: &MrzRead) -> Result<FrontText, OcrError> {
-        if self.front.is_none() {
-            self.front = Some(TextRecognizer::new(
-                OcrModel::KhmerEnglish,
-                &self.model_dir,
-            )?);
-        }
-        let Some(rec) = self.front.as_mut() else {
-            return Err(OcrError::Recognition("front recogniser unavailable".into()));
-        };
         let region = front_region(gray, read)
             .ok_or_else(|| OcrError::BadImage("card front outside the image".into()))?;
-        let text = rec.recognize(&region, PageSegMode::PsmSingleBlock)?;
-        Ok(parse_front(&text.text))
+        let rec = recognizer(&mut self.front, OcrModel::Khmer, &self.model_dir)?;
+        let block = rec.recognize_lines(&region, PageSegMode::PsmSingleBlock)?;
+        let mut front = parse_front(&block.text);
+        // The Latin rows again with the English model: the printed ID number
+        // (the Khmer model misreads Latin digits now and then) and the
+        // Latin name.
+        let id_row = front
+            .id_number_line
+            .and_then(|i| text_row(&region, &block, i));
+        let name_row = match front.name_latin {
+            Some(_) => None,
+            None => front
+                .name_kh_line
+                .and_then(|i| text_row(&region, &block, i + 1)),
+        };
+        if id_row.is_none() && name_row.is_none() {
+            return Ok(front);
+        }
+        let rec = recognizer(&mut self.latin, OcrModel::English, &self.model_dir)?;
+        if let Some(row) = id_row {
+            let text = rec.recognize(&row, PageSegMode::PsmSingleLine)?.text;
+            if let Some(number) = text
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|group| group.len() == 9)
+            {
+                front.id_number = Some(number.to_string());
+            }
+        }
+        if let Some(row) = name_row {
+            let text = rec.recognize(&row, PageSegMode::PsmSingleLine)?.text;
+            front.name_latin = latin_name(&text);
+        }
+        Ok(front)
     }
+}
+
+/// The recogniser in `slot`, loaded on first use.
+fn recognizer<'a>(
+    slot: &'a mut Option<TextRecognizer>,
+    model: OcrModel,
+    model_dir: &Path,
+) -> Result<&'a mut TextRecognizer, OcrError> {
+    if slot.is_none() {
+        *slot = Some(TextRecognizer::new(model, model_dir)?);
+    }
+    slot.as_mut()
+        .ok_or_else(|| OcrError::Recognition("recogniser unavailable".into()))
+}
+
+/// The crop of text line `index` (counting the non-blank lines of the
+/// block's text), when the boxes match the text's lines: the full width of
+/// the block, between the lines above and below (the Khmer model may box
+/// only part of a Latin row).
+fn text_row(region: &GrayImage, block: &Recognized, index: usize) -> Option<GrayImage> {
+    let text_lines = block.text.lines().filter(|l| !l.trim().is_empty()).count();
+    if block.lines.len() != text_lines {
+        return None;
+    }
+    let own = block.lines.get(index)?;
+    let y0 = match index.checked_sub(1).and_then(|i| block.lines.get(i)) {
+        Some(above) => (above.top + above.height).min(own.top),
+        None => own.top.saturating_sub(own.height / 2),
+    };
+    let y1 = block
+        .lines
+        .get(index + 1)
+        .map_or(own.top + own.height + own.height / 2, |below| {
+            below.top.max(own.top + own.height)
+        })
+        .min(region.height());
+    if y1 <= y0 + 8 || region.width() < 16 {
+        return None;
+    }
+    Some(image::imageops::crop_imm(region, 0, y0, region.width(), y1 - y0).to_image())
+}
+
+/// A printed Latin name from a line of text: its upper-case words (two at
+/// least), or `None` (a heading such as KINGDOM OF CAMBODIA is not a name).
+fn latin_name(line: &str) -> Option<String> {
+    let v = line
+        .chars()
+        .filter(|c| c.is_ascii_uppercase() || *c == ' ')
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let upper = v.chars().filter(|c| c.is_ascii_uppercase()).count();
+    (upper >= 4 && v.split(' ').count() >= 2 && !v.contains("KINGDOM") && !v.contains("CAMBODIA"))
+        .then_some(v)
 }
 
 struct Common {
@@ -495,7 +581,11 @@ fn front_region(gray: &GrayImage, read: &MrzRead) -> Option<GrayImage> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FrontText {
     pub id_number: Option<String>,
+    /// Index of the printed ID number's line among the non-blank lines.
+    pub id_number_line: Option<usize>,
     pub name_kh: Option<String>,
+    /// Index of the Khmer name's line among the non-blank lines.
+    pub name_kh_line: Option<usize>,
     pub name_latin: Option<String>,
     pub dob: Option<Date>,
     pub validity: Option<(Date, Date)>,
@@ -589,10 +679,12 @@ pub(crate) fn parse_front(text: &str) -> FrontText {
                 .collect();
             if digits.len() == 9 {
                 out.id_number = Some(digits);
+                out.id_number_line = Some(i);
                 continue;
             } else if let Some(d) = all_digits.first() {
                 if find_dates(l).is_empty() {
                     out.id_number = Some(d.to_string());
+                    out.id_number_line = Some(i);
                     continue;
                 }
             }
@@ -622,18 +714,12 @@ pub(crate) fn parse_front(text: &str) -> FrontText {
             let v = after_colon(l);
             if v.chars().filter(|&c| is_khmer(c)).count() >= 2 {
                 out.name_kh = Some(v.to_string());
+                out.name_kh_line = Some(i);
                 continue;
             }
         }
         if out.name_latin.is_none() && dob_idx.is_none() && upper >= 4 && khmer == 0 {
-            let v: String = l
-                .chars()
-                .filter(|c| c.is_ascii_uppercase() || *c == ' ')
-                .collect::<String>()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if v.split(' ').count() >= 2 && !v.contains("KINGDOM") && !v.contains("CAMBODIA") {
+            if let Some(v) = latin_name(l) {
                 out.name_latin = Some(v);
                 continue;
             }
