@@ -169,6 +169,10 @@ struct LineRead {
     confidence: f32,
     /// Per-character alternatives the recogniser offers (template reads).
     alternatives: Vec<CharAlternatives>,
+    /// Read by template matching ([`GlyphMatcher`]) rather than Tesseract.
+    /// Such a read stands as a candidate of its own; the per-position
+    /// votes are among Tesseract's reads.
+    from_templates: bool,
 }
 
 /// Reads MRZs with one Tesseract instance (not shareable across threads).
@@ -357,10 +361,23 @@ impl MrzReader {
         candidates: &mut usize,
         best: &mut Option<((i32, i32, i32), MrzRead)>,
     ) -> Result<Option<MrzRead>, OcrError> {
-        for result in self.evaluate(&st.reads, reference, &st.band, *candidates) {
+        for (mut result, alts) in self.evaluate(&st.reads, reference, &st.band, *candidates) {
+            // A letter/digit look-alike in a field that may hold both
+            // (document number, optional data) is not decided by the check
+            // digit when the other reading verifies too (two `0`→`O` at
+            // weights 7 and 3 leave the sum unchanged modulo 10): then
+            // another read must give the same MRZ on its own.
+            let decided = !check_digit_undecided(&result, &alts, reference)
+                || full_support(&st.reads, &result, reference) >= 2;
+            if !decided {
+                result.report.reasons.push(
+                    "check digits do not decide between letter and digit look-alikes (such as O and 0) in a field that may hold both"
+                        .into(),
+                );
+            }
             let score = rank(&result);
             st.quality = st.quality.max(score);
-            if result.report.valid {
+            if result.report.valid && decided {
                 // The name line has no check digit: two reads of it must
                 // agree on their own (a consensus of two reads repeats the
                 // first one where they differ, so it confirms nothing).
@@ -381,6 +398,8 @@ impl MrzReader {
                         return Ok(Some(accept(result, &st.band, *candidates)));
                     }
                 }
+            }
+            if result.report.valid {
                 st.valid.push(result.clone());
             }
             if best.as_ref().is_none_or(|(s, _)| score > *s) {
@@ -405,7 +424,15 @@ impl MrzReader {
         let (Some(g), Some(_)) = (geoms.get(idx), result.raw_lines.get(idx)) else {
             return Ok(false);
         };
-        let one = self.read_variant(gray, std::slice::from_ref(g), v)?;
+        // Only the names and a few fillers after them: Tesseract's time
+        // grows with the strip's length, and the filler run is not in
+        // question.
+        let g = result.raw_lines[idx]
+            .rfind(|c| c != '<')
+            .map(|last| (last as f32 + 3.5) / result.raw_lines[idx].len().max(1) as f32)
+            .filter(|&keep| keep < 0.9)
+            .map_or(*g, |keep| g.truncated(keep));
+        let one = self.read_variant(gray, std::slice::from_ref(&g), v)?;
         Ok(one
             .lines
             .first()
@@ -460,8 +487,11 @@ impl MrzReader {
             }
             read.lines.push(line.text);
         }
-        // On Tesseract's 0-100 scale, for the ranking of reads.
-        read.confidence = 100.0 * (total / geoms.len().max(1) as f32).max(0.0);
+        // Half of Tesseract's 0-100 scale: where the two tie on check
+        // digits, Tesseract's read ranks first (the template reader's
+        // errors are letter/digit look-alikes that check digits may miss).
+        read.confidence = 50.0 * (total / geoms.len().max(1) as f32).max(0.0);
+        read.from_templates = true;
         read
     }
 
@@ -500,6 +530,7 @@ impl MrzReader {
             confidence: conf / geoms.len().max(1) as f32,
             lines,
             alternatives: Vec::new(),
+            from_templates: false,
         })
     }
 
@@ -512,7 +543,7 @@ impl MrzReader {
         reference: Date,
         band: &Band,
         candidates: usize,
-    ) -> Vec<MrzRead> {
+    ) -> Vec<(MrzRead, Vec<CharAlternatives>)> {
         let Some(last) = reads.last() else {
             return Vec::new();
         };
@@ -529,17 +560,23 @@ impl MrzReader {
         let mut opts = ParseOptions::new(reference);
         opts.alternatives = last.alternatives.clone();
         if let Some((report, lines)) = parse_best_fit(&last.lines, len, &opts) {
-            out.push(make(report, lines, last.confidence));
+            out.push((make(report, lines, last.confidence), opts.alternatives));
         }
-        if reads.len() >= 2 {
-            if let Some((cons, alts)) = consensus(reads, len) {
+        let voters: Vec<LineRead> = reads
+            .iter()
+            .filter(|r| !r.from_templates)
+            .cloned()
+            .collect();
+        if voters.len() >= 2 {
+            if let Some((cons, alts)) = consensus(&voters, len) {
                 let mut opts = ParseOptions::new(reference);
                 opts.alternatives = alts;
                 // Through the same fits as a single read, so that an
                 // ambiguous alignment stays ambiguous when the reads agree.
                 if let Some((report, lines)) = parse_best_fit(&cons, len, &opts) {
-                    let conf = reads.iter().map(|r| r.confidence).sum::<f32>() / reads.len() as f32;
-                    out.push(make(report, lines, conf));
+                    let conf =
+                        voters.iter().map(|r| r.confidence).sum::<f32>() / voters.len() as f32;
+                    out.push((make(report, lines, conf), opts.alternatives));
                 }
             }
         }
@@ -575,21 +612,99 @@ fn name_line_index(result: &MrzRead) -> usize {
     }
 }
 
-/// Whether `line`, read on its own, in place of the name line of `result`
-/// (in any of its fits) parses to the same valid MRZ.
+/// Whether the names of `line`, read on its own, in place of those of
+/// `result` (in any of the line's fits) parse to the same valid MRZ.
 fn name_line_matches(line: &str, result: &MrzRead, reference: Date) -> bool {
     let idx = name_line_index(result);
-    if idx >= result.raw_lines.len() {
+    let Some(own) = result.raw_lines.get(idx) else {
         return false;
-    }
+    };
+    // The name starts after the document code and issuer on line 1 (those
+    // are checked against the code list); TD1's line 3 is all name.
+    let start = if idx == 0 { 5.min(own.len()) } else { 0 };
     let len = result.report.format.line_length();
     let mut lines = result.raw_lines.clone();
     fit_options(line, len).into_iter().any(|cand| {
-        lines[idx] = cand.line;
+        let Some(name) = cand.line.get(start..) else {
+            return false;
+        };
+        lines[idx] = format!("{}{name}", &own[..start]);
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         kyc_mrz::parse(&refs, &ParseOptions::new(reference))
             .is_ok_and(|rep| rep.valid && rep.lines == result.report.lines)
     })
+}
+
+/// Whether a letter/digit swap at the positions where the recogniser saw
+/// both (`alts`), in fields that may hold either, gives another MRZ that
+/// verifies too: then the check digits did not decide between them.
+fn check_digit_undecided(result: &MrzRead, alts: &[CharAlternatives], reference: Date) -> bool {
+    let len = result.report.format.line_length();
+    let Some(classes) = layout_classes(result.raw_lines.len(), len) else {
+        return false;
+    };
+    let mut swaps: Vec<(usize, usize, u8)> = Vec::new();
+    for a in alts {
+        let Some(&read) = result
+            .raw_lines
+            .get(a.line)
+            .and_then(|l| l.as_bytes().get(a.column))
+        else {
+            continue;
+        };
+        let any = classes.get(a.line).and_then(|l| l.get(a.column)) == Some(&CharClass::Any);
+        if !any || read == b'<' {
+            continue;
+        }
+        let other = a
+            .candidates
+            .iter()
+            .map(|c| c.0 as u8)
+            .find(|&c| c != b'<' && c.is_ascii_digit() != read.is_ascii_digit());
+        if let Some(c) = other {
+            swaps.push((a.line, a.column, c));
+        }
+    }
+    if swaps.is_empty() {
+        return false;
+    }
+    if swaps.len() > 10 {
+        return true;
+    }
+    let opts = ParseOptions::new(reference);
+    (1u32..1 << swaps.len()).any(|mask| {
+        let mut lines: Vec<Vec<u8>> = result
+            .raw_lines
+            .iter()
+            .map(|l| l.clone().into_bytes())
+            .collect();
+        for (k, &(line, col, c)) in swaps.iter().enumerate() {
+            if mask & (1 << k) != 0 {
+                lines[line][col] = c;
+            }
+        }
+        let lines: Vec<String> = lines
+            .into_iter()
+            .map(|l| String::from_utf8(l).unwrap_or_default())
+            .collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        kyc_mrz::parse(&refs, &opts).is_ok_and(|rep| rep.valid && rep.lines != result.report.lines)
+    })
+}
+
+/// How many of a band's reads, each on its own, parse to the same valid
+/// MRZ as `result`.
+fn full_support(reads: &[LineRead], result: &MrzRead, reference: Date) -> usize {
+    let len = result.report.format.line_length();
+    reads
+        .iter()
+        .filter(|r| {
+            let mut opts = ParseOptions::new(reference);
+            opts.alternatives = r.alternatives.clone();
+            parse_best_fit(&r.lines, len, &opts)
+                .is_some_and(|(rep, _)| rep.valid && rep.lines == result.report.lines)
+        })
+        .count()
 }
 
 /// How many of a band's reads, each on its own, read the name line of
@@ -802,7 +917,7 @@ fn vote_name_line(reads: &[LineRead], read: &mut MrzRead, reference: Date) {
     let idx = if n == 3 { 2 } else { 0 };
     let same_shape: Vec<LineRead> = reads
         .iter()
-        .filter(|r| r.lines.len() == n)
+        .filter(|r| r.lines.len() == n && !r.from_templates)
         .cloned()
         .collect();
     if same_shape.len() < MIN_NAME_VOTES {

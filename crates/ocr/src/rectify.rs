@@ -42,6 +42,19 @@ impl LineGeom {
         ((self.p1.0 - self.p0.0) / l, (self.p1.1 - self.p0.1) / l)
     }
 
+    /// The first `fraction` of the line (from its start).
+    pub fn truncated(&self, fraction: f32) -> LineGeom {
+        let f = fraction.clamp(0.0, 1.0);
+        LineGeom {
+            p0: self.p0,
+            p1: (
+                self.p0.0 + f * (self.p1.0 - self.p0.0),
+                self.p0.1 + f * (self.p1.1 - self.p0.1),
+            ),
+            height: self.height,
+        }
+    }
+
     /// Turned by 180°.
     pub fn flipped(&self) -> LineGeom {
         LineGeom {
