@@ -121,7 +121,8 @@ impl GlyphMatcher {
         let font = FontRef::try_from_slice(OCRB_OTF).expect("embedded OCR-B font parses");
         let cap_units = font
             .outline(font.glyph_id('H'))
-            .map(|o| o.bounds.max.y - o.bounds.min.y)
+            // The font's y axis points up: the bounds' "min" is the top.
+            .map(|o| (o.bounds.max.y - o.bounds.min.y).abs())
             .filter(|h| *h > 0.0)
             .unwrap_or(0.7 * font.units_per_em().unwrap_or(1000.0));
         let px_per_unit = CAP_PX / cap_units;
@@ -495,6 +496,140 @@ mod tests {
                     b.ch as char
                 );
             }
+        }
+    }
+
+    /// Draws `text` in the embedded OCR-B at `cap` px cap height, dark on
+    /// light, and returns the image and the line's geometry.
+    fn draw_line(text: &str, cap: f32) -> (GrayImage, crate::rectify::LineGeom) {
+        let font = FontRef::try_from_slice(OCRB_OTF).unwrap();
+        let bounds = font.outline(font.glyph_id('H')).unwrap().bounds;
+        let cap_units = (bounds.max.y - bounds.min.y).abs();
+        let k = cap / cap_units;
+        let scale = PxScale::from(k * font.height_unscaled());
+        let adv = font.h_advance_unscaled(font.glyph_id('H')) * k;
+        let (w, h) = ((adv * (text.len() as f32 + 4.0)) as u32, (cap * 4.0) as u32);
+        let mut img = GrayImage::from_pixel(w, h, image::Luma([235]));
+        let baseline = cap * 2.5;
+        for (i, ch) in text.chars().enumerate() {
+            let g = font
+                .glyph_id(ch)
+                .with_scale_and_position(scale, ab_glyph::point(adv * (2.0 + i as f32), baseline));
+            if let Some(o) = font.outline_glyph(g) {
+                let b = o.px_bounds();
+                o.draw(|x, y, c| {
+                    let (xx, yy) = (b.min.x as i64 + i64::from(x), b.min.y as i64 + i64::from(y));
+                    if xx >= 0 && yy >= 0 && (xx as u32) < w && (yy as u32) < h {
+                        let p = img.get_pixel_mut(xx as u32, yy as u32);
+                        p.0[0] = (f32::from(p.0[0]) * (1.0 - c) + 30.0 * c) as u8;
+                    }
+                });
+            }
+        }
+        // Ink extent along the line.
+        let cols: Vec<u32> = (0..w)
+            .filter(|&x| (0..h).any(|y| img.get_pixel(x, y).0[0] < 130))
+            .collect();
+        let (x0, x1) = (cols[0] as f32, *cols.last().unwrap() as f32 + 1.0);
+        let y = baseline - cap / 2.0;
+        let geom = crate::rectify::LineGeom {
+            p0: (x0, y),
+            p1: (x1, y),
+            height: cap,
+        };
+        (img, geom)
+    }
+
+    #[test]
+    fn reads_a_rendered_line_at_another_size_exactly() {
+        let m = GlyphMatcher::new();
+        let line = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        for cap in [11.0, 23.0] {
+            let (img, geom) = draw_line(line, cap);
+            let blurred = imageproc::filter::gaussian_blur_f32(&img, 0.8);
+            let strip = crate::rectify::render(&blurred, &geom, CAP_PX);
+            let read = m.read_line(&strip, &[44, 36]).expect("a line");
+            assert_eq!(read.text, line, "cap {cap}");
+            assert!(read.score > 0.8, "score {}", read.score);
+            assert!(
+                (read.pitch / m.pitch() - 1.0).abs() < 0.08,
+                "pitch {}",
+                read.pitch
+            );
+        }
+    }
+
+    #[test]
+    fn the_line_length_that_fits_is_chosen() {
+        let m = GlyphMatcher::new();
+        let line = "I<UTOD231458907<<<<<<<<<<<<<<<";
+        let (img, geom) = draw_line(line, 16.0);
+        let strip = crate::rectify::render(&img, &geom, CAP_PX);
+        let read = m.read_line(&strip, &[44, 36, 30]).expect("a line");
+        assert_eq!(read.text, line);
+    }
+
+    #[test]
+    fn restricting_classes_picks_the_best_permitted_character() {
+        let m = GlyphMatcher::new();
+        let (img, geom) = draw_line("SM0TH<<J0HN", 16.0);
+        let strip = crate::rectify::render(&img, &geom, CAP_PX);
+        let mut read = m.read_line(&strip, &[11]).expect("a line");
+        assert_eq!(read.text, "SM0TH<<J0HN");
+        // Letters only (a name): the zeros become letters, the rest stays.
+        read.restrict(|_, c| c.is_ascii_uppercase() || c == b'<');
+        let text: Vec<char> = read.text.chars().collect();
+        assert!(
+            text[2].is_ascii_uppercase() && text[8].is_ascii_uppercase(),
+            "{}",
+            read.text
+        );
+        let others: String = read
+            .text
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| *i != 2 && *i != 8)
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(others, "SMTH<<JHN");
+        assert!(read
+            .candidates
+            .iter()
+            .flatten()
+            .all(|(c, _)| !c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn hostile_strips_do_not_panic() {
+        let m = GlyphMatcher::new();
+        let mut seed = 7u32;
+        let mut noise = |w: u32, h: u32| {
+            GrayImage::from_fn(w, h, |_, _| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                image::Luma([(seed & 0xff) as u8])
+            })
+        };
+        let strips = [
+            GrayImage::new(1, 1),
+            GrayImage::from_pixel(400, 40, image::Luma([255])),
+            GrayImage::from_pixel(400, 40, image::Luma([0])),
+            GrayImage::from_pixel(60, 300, image::Luma([128])),
+            noise(4000, 38),
+            noise(50, 22),
+        ];
+        for strip in &strips {
+            for lengths in [&[][..], &[0][..], &[1][..], &[44, 36][..], &[500][..]] {
+                if let Some(r) = m.read_line(strip, lengths) {
+                    assert_eq!(r.text.len(), r.candidates.len());
+                    assert!(r.score.is_finite());
+                }
+            }
+        }
+        // A blank strip must not match anything well.
+        if let Some(r) = m.read_line(&strips[1], &[44]) {
+            assert!(r.score < 0.5, "blank scored {}", r.score);
         }
     }
 }
