@@ -26,6 +26,7 @@
 use crate::decode::{decode_image, DecodeLimits};
 use crate::error::OcrError;
 use crate::imgops::{self, Frame};
+use crate::locate::Band;
 use crate::mrz_read::{MrzRead, MrzReader};
 use crate::recognize::{OcrModel, Recognized, TextRecognizer};
 use image::{DynamicImage, GrayImage};
@@ -328,7 +329,39 @@ impl DocumentReader {
         reference: Date,
     ) -> Result<IdCardReading, OcrError> {
         let gray = image.to_luma8();
-        let read = self.mrz.read(&gray, reference)?;
+        // The card front is read on a second thread from the band the MRZ
+        // will most likely come from, while the MRZ is being confirmed.
+        let (read, early_front) = {
+            let Self {
+                mrz,
+                front,
+                latin,
+                model_dir,
+                ..
+            } = self;
+            let gray = &gray;
+            let model_dir: &Path = model_dir;
+            std::thread::scope(|scope| {
+                let mut recognizers = Some((front, latin));
+                let mut early = None;
+                let read = mrz.read_with_hint(gray, reference, &mut |band| {
+                    if let Some((front, latin)) = recognizers.take() {
+                        let band = band.clone();
+                        early = Some((
+                            band.clone(),
+                            scope.spawn(move || read_front(front, latin, model_dir, gray, &band)),
+                        ));
+                    }
+                });
+                let early_front = early.and_then(|(band, handle)| {
+                    let front = handle.join().ok()?;
+                    read.as_ref().ok().filter(|r| r.band.same_as(&band))?;
+                    Some(front)
+                });
+                (read, early_front)
+            })
+        };
+        let read = read?;
         let r = &read.report;
         if r.format != Format::Td1 {
             return Err(OcrError::WrongDocument {
@@ -364,7 +397,17 @@ impl DocumentReader {
             printed_name_matches: None,
             mrz: MrzEvidence::of(&read),
         };
-        match self.read_front(&gray, &read) {
+        let front = match early_front {
+            Some(front) => front,
+            None => read_front(
+                &mut self.front,
+                &mut self.latin,
+                &self.model_dir,
+                &gray,
+                &read.band,
+            ),
+        };
+        match front {
             Ok(front) => apply_front(&mut out, &front, &read),
             Err(e) => {
                 let why = format!("card front not read: {e}");
@@ -381,49 +424,55 @@ impl DocumentReader {
         }
         Ok(out)
     }
+}
 
-    /// Reads the card front's field block with the Khmer model (which also
-    /// reads the digits), then the printed Latin name row (the row under
-    /// the Khmer name) with the English model. One Khmer+English pass over
-    /// the whole block costs about a third more and reads the Khmer worse
-    /// (measured on the generated cards: 4.0 % against 1.5 % CER).
-    fn read_front(&mut self, gray: &GrayImage, read: &MrzRead) -> Result<FrontText, OcrError> {
-        let region = front_region(gray, read)
-            .ok_or_else(|| OcrError::BadImage("card front outside the image".into()))?;
-        let rec = recognizer(&mut self.front, OcrModel::Khmer, &self.model_dir)?;
-        let block = rec.recognize_lines(&region, PageSegMode::PsmSingleBlock)?;
-        let mut front = parse_front(&block.text);
-        // The Latin rows again with the English model: the printed ID number
-        // (the Khmer model misreads Latin digits now and then) and the
-        // Latin name.
-        let id_row = front
-            .id_number_line
-            .and_then(|i| text_row(&region, &block, i));
-        let name_row = match front.name_latin {
-            Some(_) => None,
-            None => front
-                .name_kh_line
-                .and_then(|i| text_row(&region, &block, i + 1)),
-        };
-        if id_row.is_none() && name_row.is_none() {
-            return Ok(front);
-        }
-        let rec = recognizer(&mut self.latin, OcrModel::English, &self.model_dir)?;
-        if let Some(row) = id_row {
-            let text = rec.recognize(&row, PageSegMode::PsmSingleLine)?.text;
-            if let Some(number) = text
-                .split(|c: char| !c.is_ascii_digit())
-                .find(|group| group.len() == 9)
-            {
-                front.id_number = Some(number.to_string());
-            }
-        }
-        if let Some(row) = name_row {
-            let text = rec.recognize(&row, PageSegMode::PsmSingleLine)?.text;
-            front.name_latin = latin_name(&text);
-        }
-        Ok(front)
+/// Reads the card front's field block with the Khmer model (which also
+/// reads the digits), then the printed Latin name row (the row under
+/// the Khmer name) with the English model. One Khmer+English pass over
+/// the whole block costs about a third more and reads the Khmer worse
+/// (measured on the generated cards: 4.0 % against 1.5 % CER).
+fn read_front(
+    front_rec: &mut Option<TextRecognizer>,
+    latin_rec: &mut Option<TextRecognizer>,
+    model_dir: &Path,
+    gray: &GrayImage,
+    band: &Band,
+) -> Result<FrontText, OcrError> {
+    let region = front_region(gray, band)
+        .ok_or_else(|| OcrError::BadImage("card front outside the image".into()))?;
+    let rec = recognizer(front_rec, OcrModel::Khmer, model_dir)?;
+    let block = rec.recognize_lines(&region, PageSegMode::PsmSingleBlock)?;
+    let mut front = parse_front(&block.text);
+    // The Latin rows again with the English model: the printed ID number
+    // (the Khmer model misreads Latin digits now and then) and the
+    // Latin name.
+    let id_row = front
+        .id_number_line
+        .and_then(|i| text_row(&region, &block, i));
+    let name_row = match front.name_latin {
+        Some(_) => None,
+        None => front
+            .name_kh_line
+            .and_then(|i| text_row(&region, &block, i + 1)),
+    };
+    if id_row.is_none() && name_row.is_none() {
+        return Ok(front);
     }
+    let rec = recognizer(latin_rec, OcrModel::English, model_dir)?;
+    if let Some(row) = id_row {
+        let text = rec.recognize(&row, PageSegMode::PsmSingleLine)?.text;
+        if let Some(number) = text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|group| group.len() == 9)
+        {
+            front.id_number = Some(number.to_string());
+        }
+    }
+    if let Some(row) = name_row {
+        let text = rec.recognize(&row, PageSegMode::PsmSingleLine)?.text;
+        front.name_latin = latin_name(&text);
+    }
+    Ok(front)
 }
 
 /// The recogniser in `slot`, loaded on first use.
@@ -540,8 +589,7 @@ const TD1_LINE_MM: f32 = 75.7;
 /// The field block of an ID-1 card front, upright, from the MRZ's frame:
 /// left edge 4.9 mm before the MRZ, portrait 26 mm wide, card 54 mm high
 /// with the MRZ's last line ≈4 mm above the bottom edge.
-fn front_region(gray: &GrayImage, read: &MrzRead) -> Option<GrayImage> {
-    let band = &read.band;
+fn front_region(gray: &GrayImage, band: &Band) -> Option<GrayImage> {
     let first = band.lines.first()?;
     let last = band.lines.last()?;
     let u0 = band.lines.iter().map(|l| l.u0).fold(f32::MAX, f32::min);
