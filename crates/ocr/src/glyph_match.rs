@@ -216,7 +216,7 @@ impl GlyphMatcher {
         // Noise floor of the patch deviation: a blank cell must not match
         // anything well.
         let floor = contrast(&ink) * 0.15 * n.sqrt();
-        for dy in -2i64..=2 {
+        for dy in -1i64..=1 {
             let y0 = base + dy;
             if y0 < 0 || y0 as usize + th > h {
                 continue;
