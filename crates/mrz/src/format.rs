@@ -84,7 +84,14 @@ impl Format {
             set(cd, CharClass::DigitOrFiller);
         }
         if let Some((_, cd)) = l.composite {
-            set(cd, CharClass::Digit);
+            // A Cambodian ID card may carry `<` there (flag
+            // `khm_composite_absent`); elsewhere it is a digit.
+            let class = if self == Format::Td1 {
+                CharClass::DigitOrFiller
+            } else {
+                CharClass::Digit
+            };
+            set(cd, class);
         }
         set(l.sex, CharClass::Sex);
         classes
@@ -468,7 +475,7 @@ mod tests {
         let td1 = Format::Td1.char_classes();
         assert!(td1[2].iter().all(|c| *c == CharClass::Letter));
         assert_eq!(td1[0][1], CharClass::Any);
-        assert_eq!(td1[1][29], CharClass::Digit);
+        assert_eq!(td1[1][29], CharClass::DigitOrFiller);
         assert!(!CharClass::Letter.allows(b'0') && !CharClass::Digit.allows(b'O'));
         assert_eq!(CharClass::Digit.union(CharClass::Any), CharClass::Any);
     }

@@ -27,6 +27,11 @@ const MARGIN: usize = 2;
 /// Horizontal margin of a rendered strip, in line heights (as in
 /// [`crate::rectify::render`]).
 const STRIP_PAD: f32 = 0.6;
+/// Height of a rendered strip in line heights (ink plus 0.55 above and
+/// below, as in [`crate::rectify::render`]).
+const STRIP_HEIGHTS: f32 = 2.1;
+/// Longest line read (MRZ lines have 30, 36 or 44 characters).
+const MAX_LINE_LENGTH: usize = 64;
 /// The MRZ alphabet, in template order.
 const ALPHABET: &[u8; 37] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
 /// Alternatives within this correlation of the best are passed on.
@@ -68,7 +73,8 @@ pub struct GlyphLine {
     /// of the best (the best first), with their correlation; cells with a
     /// clear winner have one entry.
     pub candidates: Vec<Vec<(char, f32)>>,
-    /// Mean correlation of the chosen characters (-1 to 1).
+    /// Mean correlation of the best characters (-1 to 1), as read (before
+    /// any [`GlyphLine::restrict`]).
     pub score: f32,
     /// Height of the ink run measured in the strip, pixels (the strip was
     /// meant to have [`CAP_PX`]).
@@ -175,11 +181,13 @@ impl GlyphMatcher {
     /// `None` when the strip is too small for a line of those lengths.
     pub fn read_line(&self, strip: &GrayImage, lengths: &[usize]) -> Option<GlyphLine> {
         let scores = self.score_map(strip)?;
-        let pad = STRIP_PAD * CAP_PX;
+        // The strip's margin in its own pixels (it may be rendered at a
+        // multiple of CAP_PX): 0.6 line heights of a strip 2.1 high.
+        let pad = STRIP_PAD * strip.height() as f32 / STRIP_HEIGHTS;
         let ink_len = strip.width() as f32 - 2.0 * pad;
         let mut best: Option<GlyphLine> = None;
         for &n in lengths {
-            if n < 2 {
+            if !(2..=MAX_LINE_LENGTH).contains(&n) {
                 continue;
             }
             let Some(line) = scores.read_grid(n, pad, ink_len, self.width as f32) else {

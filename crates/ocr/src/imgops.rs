@@ -533,6 +533,20 @@ pub(crate) fn sample_nearest(
     let (sw, sh) = (u64::from(src.width()), u64::from(src.height()));
     let data = src.as_raw();
     let mut out = vec![fill; w as usize * h as usize];
+    let sane = |v: f32| v.is_finite() && v.abs() < 1e6;
+    if ![
+        frame.origin.0,
+        frame.origin.1,
+        frame.ex.0,
+        frame.ex.1,
+        frame.ey.0,
+        frame.ey.1,
+    ]
+    .into_iter()
+    .all(sane)
+    {
+        return GrayImage::from_raw(w, h, out).unwrap_or_else(|| GrayImage::new(w, h));
+    }
     // 16.16 fixed point along each output row (no rounding calls; error
     // under 0.07 px over 4000 steps).
     const ONE: f64 = 65536.0;

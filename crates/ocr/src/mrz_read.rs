@@ -1,17 +1,41 @@
 //! Reading the MRZ of a photo: band candidates from [`crate::locate`],
-//! per-line rectification ([`crate::rectify`]), recognition with the MRZ
-//! model restricted to `A-Z0-9<`, and parsing with `kyc-mrz`.
+//! per-line rectification ([`crate::rectify`]), recognition, and parsing
+//! with `kyc-mrz`.
 //!
-//! # Candidates and the time budget
+//! # Two recognisers
 //!
-//! A band is read with several *variants* (character height of the
-//! rectified strip, contrast stretch / Sauvola / Otsu binarisation, a small
-//! re-fit of the line geometry). The first variant whose lines parse with
-//! every check digit verified wins. While none does, the reads of one band
-//! are combined position by position: the majority character becomes the
-//! consensus read and the characters that other variants saw at the same
-//! position are handed to the `kyc-mrz` repair as alternatives with their
-//! vote share as confidence. Reading stops at [`MrzReadOptions::budget`].
+//! Each band is first read by OCR-B template matching
+//! ([`crate::glyph_match`], milliseconds per line), each position as the
+//! best character its layout class allows (no digit in a name, no letter in
+//! a date). That read also settles the band's orientation. Then Tesseract
+//! with the MRZ model restricted to `A-Z0-9<` reads it in several
+//! *variants* (character height of the rectified strip, contrast stretch /
+//! Sauvola / Otsu binarisation, a small re-fit of the line geometry).
+//!
+//! # Acceptance
+//!
+//! A read is accepted when every check digit verifies, the codes are valid
+//! and its characters are confirmed by an independent read:
+//!
+//! * the first valid read of a band is confirmed by Tesseract reading, in
+//!   one call, the start of each line up to its last character that no check
+//!   digit or class vouches for (names, codes, sex, document number,
+//!   optional data); otherwise two reads must give the same MRZ each on its
+//!   own;
+//! * letter/digit look-alikes that check digits cannot tell apart (`S`/`8`
+//!   and `G`/`6` count the same; two `O`/`0` can cancel) make a read
+//!   *undecided* when another reading of them verifies too, whether the
+//!   recogniser offered it or the other recogniser read it: an undecided
+//!   read is not valid and its mixed fields are not verified;
+//! * characters under [`MIN_LINE_HEIGHT_PX`] are never accepted.
+//!
+//! While no read is accepted, Tesseract's reads of one band are combined
+//! position by position: the majority character becomes the consensus read
+//! and the characters other variants saw are handed to the `kyc-mrz` repair
+//! as alternatives with their vote share as confidence. Reading stops at
+//! [`MrzReadOptions::budget`]; the best unaccepted read (most check digits,
+//! then the most reads agreeing on its lines) is returned with the fields
+//! its check digits verify.
 
 use crate::error::{NoMrzReason, OcrError};
 use crate::glyph_match::{GlyphLine, GlyphMatcher, CAP_PX};
@@ -60,8 +84,10 @@ pub struct MrzRead {
     /// The `kyc-mrz` report (fields, check digits, repairs, verdict).
     pub report: MrzReport,
     /// Whether the read is accepted: every check digit verified (or a
-    /// permitted filler) and codes valid (`report.valid`). A read that is
-    /// not accepted still carries the fields that check digits verified.
+    /// permitted filler), codes valid and look-alikes decided
+    /// (`report.valid`), and the characters no check digit covers confirmed
+    /// by an independent read (see the module documentation). A read that
+    /// is not accepted still carries the fields that check digits verified.
     pub accepted: bool,
     /// The lines as recognised (before repair) of the chosen candidate.
     pub raw_lines: Vec<String>,
@@ -69,7 +95,9 @@ pub struct MrzRead {
     pub band: Band,
     /// How many candidate reads (band × variant) were made.
     pub candidates: usize,
-    /// Tesseract's mean confidence over the chosen read's lines (0–100).
+    /// Recogniser confidence over the chosen read's lines, 0–100 (Tesseract's
+    /// mean; a template read's mean correlation × 50, so that Tesseract's
+    /// read ranks first where the two tie).
     pub confidence: f32,
 }
 
@@ -95,8 +123,8 @@ enum Prep {
 }
 
 /// The first variant reads with the integer model (about half the time per
-/// line); the others, and so the name confirmation, with the float model,
-/// whose errors differ.
+/// line), as does the confirmation of a template read; the other variants
+/// read with the float model, whose errors differ.
 const VARIANTS: [Variant; 6] = [
     Variant {
         height: 30.0,
@@ -610,8 +638,9 @@ impl MrzReader {
     }
 
     /// Parses the newest read alone (with the line-length fits that parse
-    /// best), then (with two or more reads) the per-position consensus with
-    /// alternatives.
+    /// best, and its recogniser's alternatives), then (with two or more of
+    /// Tesseract's reads) their per-position consensus with alternatives.
+    /// Returns each result with the alternatives it was parsed with.
     fn evaluate(
         &self,
         reads: &[LineRead],

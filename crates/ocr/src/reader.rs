@@ -7,8 +7,8 @@
 //! Every field is a [`Field`]: a value or `null`, whether a check digit
 //! verified it, where it came from, and — when `null` — why. Fields that no
 //! check digit protects (names, nationality, sex) are returned only from an
-//! *accepted* MRZ read: every check digit verified and a second,
-//! independent read of the band giving the same lines
+//! *accepted* MRZ read: every check digit verified and the characters no
+//! check digit covers confirmed by an independent read
 //! ([`crate::MrzRead::accepted`]). On an unaccepted read only the fields
 //! whose own check digit verified are returned.
 //!
@@ -18,10 +18,14 @@
 //! carries the TD1 MRZ (30 OCR-B characters at 2.54 mm pitch) at its bottom,
 //! so the band's direction and length give the card's frame and scale.
 //! The field block (right of the portrait, above the MRZ) is resampled
-//! upright at 12 px/mm, read with Tesseract `khm+eng` as a block, and
-//! parsed by content: the 9-digit number, the Khmer name row, the Latin
-//! name row, dates in Khmer digits (`DD.MM.YYYY`), the validity row
-//! (`issue ដល់ expiry`).
+//! upright at 12 px/mm, read with Tesseract's Khmer model as a block
+//! (Khmer+English reads the Khmer worse and costs a third more), its rows
+//! with Latin text (the printed number, the Latin name) read again with the
+//! English model, and parsed by content: the 9-digit number, the Khmer name
+//! row, the Latin name row, dates in Khmer digits (`DD.MM.YYYY`), the
+//! validity row (`issue ដល់ expiry`). The front is read on a second thread
+//! while the MRZ is confirmed, from the band the MRZ most likely comes
+//! from (read again if the MRZ came from another).
 
 use crate::decode::{decode_image, DecodeLimits};
 use crate::error::OcrError;

@@ -87,8 +87,8 @@ fn lines_from_tsv(tsv: &str) -> Vec<LineBox> {
         let key = (block, par, line);
         match out.last_mut() {
             Some((k, b)) if *k == key => {
-                let right = (b.left + b.width).max(left + width);
-                let bottom = (b.top + b.height).max(top + height);
+                let right = (b.left.saturating_add(b.width)).max(left.saturating_add(width));
+                let bottom = (b.top.saturating_add(b.height)).max(top.saturating_add(height));
                 b.left = b.left.min(left);
                 b.top = b.top.min(top);
                 b.width = right - b.left;

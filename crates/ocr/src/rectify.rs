@@ -129,7 +129,7 @@ pub fn render_stretched(
     let (mut frame, w, h) = frame_for(geom, target_h, 0.6 / stretch, 0.55);
     let w = (w as f32 * stretch).round() as u32;
     frame.ex = (frame.ex.0 / stretch, frame.ex.1 / stretch);
-    // Cap the size: a line is never wider than 60 heights.
+    // Cap the size: a line is never wider than 80 heights.
     let w = w.min((target_h * 80.0) as u32).max(4);
     let h = h.max(4);
     let mut strip = imgops::sample(src, &frame, w, h, 255);
