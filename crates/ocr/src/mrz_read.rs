@@ -208,6 +208,9 @@ struct LineRead {
 pub struct MrzReader {
     rec: TextRecognizer,
     fast: TextRecognizer,
+    /// A second integer-model instance: confirmations read in two halves
+    /// on two threads.
+    fast2: TextRecognizer,
     glyphs: GlyphMatcher,
     options: MrzReadOptions,
 }
@@ -223,6 +226,7 @@ impl MrzReader {
         Ok(Self {
             rec: TextRecognizer::new(OcrModel::Mrz, model_dir)?,
             fast: TextRecognizer::new(OcrModel::MrzFast, model_dir)?,
+            fast2: TextRecognizer::new(OcrModel::MrzFast, model_dir)?,
             glyphs: GlyphMatcher::new(),
             options,
         })
@@ -488,9 +492,27 @@ impl MrzReader {
             parts.push((idx, upto, if keep < 0.9 { g.truncated(keep) } else { *g }));
         }
         let part_geoms: Vec<LineGeom> = parts.iter().map(|p| p.2).collect();
-        let joined = self.read_side_by_side(gray, &part_geoms, v)?;
         let wanted: Vec<(usize, usize)> = parts.iter().map(|p| (p.0, p.1)).collect();
-        if joined_matches(&joined, &wanted, result, reference) {
+        let fast = v.fast && part_geoms.iter().all(|g| g.height >= MIN_LINE_HEIGHT_PX);
+        let confirmed = if fast && parts.len() >= 2 {
+            // Two halves on two threads, each with its own integer-model
+            // instance.
+            let k = parts.len().div_ceil(2);
+            let (geoms_a, geoms_b) = part_geoms.split_at(k);
+            let (first, second) = (&mut self.fast, &mut self.fast2);
+            let (a, b) = std::thread::scope(|scope| {
+                let b = scope.spawn(move || read_joined(second, gray, geoms_b, v));
+                (read_joined(first, gray, geoms_a, v), b.join())
+            });
+            let b = b.map_err(|_| OcrError::Recognition("confirming read failed".into()))?;
+            joined_matches(&a?, &wanted[..k], result, reference)
+                && joined_matches(&b?, &wanted[k..], result, reference)
+        } else {
+            let rec = if fast { &mut self.fast } else { &mut self.rec };
+            let joined = read_joined(rec, gray, &part_geoms, v)?;
+            joined_matches(&joined, &wanted, result, reference)
+        };
+        if confirmed {
             return Ok(true);
         }
         // Read one by one (the joined read may have lost a character at a
@@ -506,35 +528,28 @@ impl MrzReader {
     /// the strip scale that matches best (printed OCR-B runs a little larger
     /// than its measured ink height suggests).
     fn read_glyphs(&self, gray: &GrayImage, geoms: &[LineGeom]) -> LineRead {
-        let lengths: &[usize] = if geoms.len() >= 3 { &[30] } else { &[44, 36] };
         let mut read = LineRead::default();
         let mut total = 0f32;
-        // Scales in the order to try: the one that served the previous line
-        // first; a line that matches well stops the search.
-        let mut order = GLYPH_SCALES;
-        for (li, g) in geoms.iter().enumerate() {
-            let mut best: Option<(GlyphLine, usize)> = None;
-            for (k, &f) in order.iter().enumerate() {
-                let strip = render(gray, g, CAP_PX * f);
-                if let Some(line) = self.glyphs.read_line(&strip, lengths) {
-                    if best.as_ref().is_none_or(|b| line.score > b.0.score) {
-                        best = Some((line, k));
-                    }
-                }
-                if best.as_ref().is_some_and(|b| b.0.score >= GLYPH_GOOD_SCORE) {
-                    break;
-                }
-            }
-            let best = best.map(|(mut line, k)| {
-                order.swap(0, k);
-                if let Some(classes) = layout_classes(geoms.len(), line.text.len()) {
-                    if let Some(line_classes) = classes.get(li) {
-                        line.restrict(|col, c| line_classes.get(col).is_none_or(|k| k.allows(c)));
-                    }
-                }
-                line
-            });
-            let Some(line) = best else {
+        // One thread per line beyond the first (the matcher is shared; the
+        // lines are independent).
+        let glyphs = &self.glyphs;
+        let n = geoms.len();
+        let lines: Vec<Option<GlyphLine>> = std::thread::scope(|scope| {
+            let others: Vec<_> = geoms
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(li, g)| scope.spawn(move || glyph_line(glyphs, gray, g, li, n)))
+                .collect();
+            let first = geoms
+                .first()
+                .and_then(|g| glyph_line(glyphs, gray, g, 0, n));
+            std::iter::once(first)
+                .chain(others.into_iter().map(|h| h.join().ok().flatten()))
+                .collect()
+        });
+        for (li, line) in lines.into_iter().enumerate() {
+            let Some(line) = line else {
                 read.lines.push(String::new());
                 continue;
             };
@@ -567,7 +582,7 @@ impl MrzReader {
         let mut lines = Vec::with_capacity(geoms.len());
         let mut conf = 0f32;
         for g in geoms {
-            let strip = self.strip(gray, g, v);
+            let strip = prepare_strip(gray, g, v);
             let r = self
                 .recognizer(v, g)
                 .recognize(&strip, PageSegMode::PsmSingleLine)?;
@@ -580,51 +595,6 @@ impl MrzReader {
             alternatives: Vec::new(),
             from_templates: false,
         })
-    }
-
-    /// Reads several line segments with one Tesseract call (each call costs
-    /// a fixed part whatever the strip): their strips side by side with a
-    /// blank gap between them, read as one line. The MRZ model writes no
-    /// word breaks, so the text comes back joined (see [`joined_matches`]).
-    fn read_side_by_side(
-        &mut self,
-        gray: &GrayImage,
-        geoms: &[LineGeom],
-        v: &Variant,
-    ) -> Result<String, OcrError> {
-        let Some(&smallest) = geoms.iter().min_by(|a, b| a.height.total_cmp(&b.height)) else {
-            return Ok(String::new());
-        };
-        let strips: Vec<GrayImage> = geoms.iter().map(|g| self.strip(gray, g, v)).collect();
-        let gap = (2.0 * v.height) as u32;
-        let w: u32 = strips.iter().map(GrayImage::width).sum::<u32>() + gap * strips.len() as u32;
-        let h = strips.iter().map(GrayImage::height).max().unwrap_or(1);
-        let mut row = GrayImage::from_pixel(w.max(1), h.max(1), image::Luma([255]));
-        let mut x = 0;
-        for s in &strips {
-            image::imageops::replace(&mut row, s, i64::from(x), i64::from((h - s.height()) / 2));
-            x += s.width() + gap;
-        }
-        let r = self
-            .recognizer(v, &smallest)
-            .recognize(&row, PageSegMode::PsmSingleLine)?;
-        Ok(clean_line(&r.text))
-    }
-
-    /// The strip of line `g` as variant `v` renders and prepares it.
-    fn strip(&self, gray: &GrayImage, g: &LineGeom, v: &Variant) -> GrayImage {
-        let g = if v.shift != 0.0 || v.angle != 0.0 {
-            g.perturbed(v.shift, v.angle)
-        } else {
-            *g
-        };
-        let strip = render(gray, &g, v.height);
-        match v.prep {
-            Prep::Raw => strip,
-            Prep::Stretch => imgops::stretch(&strip, 0.01, 0.99),
-            Prep::Otsu => imgops::binarize_otsu(&strip),
-            Prep::Sauvola => imgops::binarize_sauvola(&strip, (v.height * 0.8) as u32, 0.2),
-        }
     }
 
     /// The recogniser for variant `v` on a line of `g`'s size: the integer
@@ -705,6 +675,83 @@ fn layout_classes(lines: usize, len: usize) -> Option<Vec<Vec<CharClass>>> {
         (2, 36) => Some(merge(Format::Td2, Format::MrvB)),
         _ => None,
     }
+}
+
+/// The strip of line `g` as variant `v` renders and prepares it.
+fn prepare_strip(gray: &GrayImage, g: &LineGeom, v: &Variant) -> GrayImage {
+    let g = if v.shift != 0.0 || v.angle != 0.0 {
+        g.perturbed(v.shift, v.angle)
+    } else {
+        *g
+    };
+    let strip = render(gray, &g, v.height);
+    match v.prep {
+        Prep::Raw => strip,
+        Prep::Stretch => imgops::stretch(&strip, 0.01, 0.99),
+        Prep::Otsu => imgops::binarize_otsu(&strip),
+        Prep::Sauvola => imgops::binarize_sauvola(&strip, (v.height * 0.8) as u32, 0.2),
+    }
+}
+
+/// Reads several line segments with one Tesseract call (each call costs a
+/// fixed part whatever the strip): their strips side by side with a blank
+/// gap between them, read as one line. The MRZ model writes no word
+/// breaks, so the text comes back joined (see [`joined_matches`]).
+fn read_joined(
+    rec: &mut TextRecognizer,
+    gray: &GrayImage,
+    geoms: &[LineGeom],
+    v: &Variant,
+) -> Result<String, OcrError> {
+    if geoms.is_empty() {
+        return Ok(String::new());
+    }
+    let strips: Vec<GrayImage> = geoms.iter().map(|g| prepare_strip(gray, g, v)).collect();
+    let gap = (2.0 * v.height) as u32;
+    let w: u32 = strips.iter().map(GrayImage::width).sum::<u32>() + gap * strips.len() as u32;
+    let h = strips.iter().map(GrayImage::height).max().unwrap_or(1);
+    let mut row = GrayImage::from_pixel(w.max(1), h.max(1), image::Luma([255]));
+    let mut x = 0;
+    for s in &strips {
+        image::imageops::replace(&mut row, s, i64::from(x), i64::from((h - s.height()) / 2));
+        x += s.width() + gap;
+    }
+    Ok(clean_line(
+        &rec.recognize(&row, PageSegMode::PsmSingleLine)?.text,
+    ))
+}
+
+/// Line `li` of `n` read by template matching, at the strip scale that
+/// matches best (tried in [`GLYPH_SCALES`] order; a line that matches well
+/// stops the search), each position as the best character its layout class
+/// allows.
+fn glyph_line(
+    glyphs: &GlyphMatcher,
+    gray: &GrayImage,
+    g: &LineGeom,
+    li: usize,
+    n: usize,
+) -> Option<GlyphLine> {
+    let lengths: &[usize] = if n >= 3 { &[30] } else { &[44, 36] };
+    let mut best: Option<GlyphLine> = None;
+    for f in GLYPH_SCALES {
+        let strip = render(gray, g, CAP_PX * f);
+        if let Some(line) = glyphs.read_line(&strip, lengths) {
+            if best.as_ref().is_none_or(|b| line.score > b.score) {
+                best = Some(line);
+            }
+        }
+        if best.as_ref().is_some_and(|b| b.score >= GLYPH_GOOD_SCORE) {
+            break;
+        }
+    }
+    let mut line = best?;
+    if let Some(classes) = layout_classes(n, line.text.len()) {
+        if let Some(line_classes) = classes.get(li) {
+            line.restrict(|col, c| line_classes.get(col).is_none_or(|k| k.allows(c)));
+        }
+    }
+    Some(line)
 }
 
 /// Length of the start of `line` that holds every character no check
