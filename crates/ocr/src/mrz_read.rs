@@ -763,11 +763,11 @@ fn unvouched_prefix(line: &str, classes: &[CharClass]) -> Option<usize> {
     line.bytes()
         .zip(classes)
         .enumerate()
-        .filter(|(_, (c, class))| {
+        .rev()
+        .find(|(_, (c, class))| {
             *c != b'<' && matches!(class, CharClass::Letter | CharClass::Sex | CharClass::Any)
         })
         .map(|(i, _)| i + 1)
-        .last()
 }
 
 /// Whether `read`, a read of the start of line `idx`, gives the same valid
