@@ -38,33 +38,12 @@ fn main() {
             .map(|l| {
                 let g = refine(&gray, &LineGeom::of(b, l));
                 let mut best: Option<kyc_ocr::glyph_match::GlyphLine> = None;
-                let mut fbest = 0.0;
-                let pitch_fix = if std::env::var_os("PITCH").is_some() {
-                    m.read_line(&render(&gray, &g, CAP_PX), lengths)
-                        .map_or(1.0, |r| m.pitch() / r.pitch)
-                } else {
-                    0.0
-                };
                 for f in scales() {
-                    let strip = if pitch_fix > 0.0 {
-                        kyc_ocr::rectify::render_stretched(&gray, &g, CAP_PX * f, pitch_fix / f)
-                    } else {
-                        render(&gray, &g, CAP_PX * f)
-                    };
-                    if let Some(r) = m.read_line(&strip, lengths) {
+                    if let Some(r) = m.read_line(&render(&gray, &g, CAP_PX * f), lengths) {
                         if best.as_ref().is_none_or(|b| r.score > b.score) {
-                            fbest = f;
                             best = Some(r);
                         }
                     }
-                }
-                if let Some(b) = &best {
-                    eprintln!(
-                        "{} f {fbest} ink {:.1} → {:.2}",
-                        case.file,
-                        b.ink_height,
-                        b.ink_height / CAP_PX / fbest
-                    );
                 }
                 best
             })
@@ -100,7 +79,7 @@ fn main() {
 
 fn scales() -> Vec<f32> {
     std::env::var("SCALES")
-        .unwrap_or_else(|_| "1.0".into())
+        .unwrap_or_else(|_| "1.1,1.0,1.2".into())
         .split(',')
         .map(|v| v.parse().unwrap())
         .collect()

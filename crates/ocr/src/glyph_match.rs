@@ -11,7 +11,7 @@
 //!
 //! A line costs a few milliseconds, against 45-95 ms with Tesseract, and its
 //! errors are not Tesseract's: the reader makes its first read with it and
-//! confirms the name line (which no check digit covers) with Tesseract.
+//! confirms with Tesseract what no check digit covers (see `mrz_read`).
 
 use ab_glyph::{Font, FontRef, PxScale};
 use image::GrayImage;
@@ -76,9 +76,6 @@ pub struct GlyphLine {
     /// Mean correlation of the best characters (-1 to 1), as read (before
     /// any [`GlyphLine::restrict`]).
     pub score: f32,
-    /// Height of the ink run measured in the strip, pixels (the strip was
-    /// meant to have [`CAP_PX`]).
-    pub ink_height: f32,
     /// Character pitch found in the strip, pixels.
     pub pitch: f32,
     /// Per cell, every character with its correlation, best first.
@@ -213,8 +210,7 @@ impl GlyphMatcher {
             .iter()
             .map(|&v| 255.0 - f32::from(v))
             .collect();
-        let (top, ink_height) =
-            ink_top(&ink, w, h, tw).unwrap_or(((h as f32 - CAP_PX) / 2.0, CAP_PX));
+        let top = ink_top(&ink, w, h, tw).unwrap_or((h as f32 - CAP_PX) / 2.0);
         let base = top.round() as i64 - MARGIN as i64;
         let nx = w - tw + 1;
         let n_t = self.templates.len();
@@ -266,7 +262,6 @@ impl GlyphMatcher {
             scores,
             nx,
             chars: self.templates.iter().map(|t| t.ch).collect(),
-            ink_height,
         })
     }
 }
@@ -283,7 +278,6 @@ struct ScoreMap {
     scores: Vec<f32>,
     nx: usize,
     chars: Vec<u8>,
-    ink_height: f32,
 }
 
 impl ScoreMap {
@@ -361,7 +355,6 @@ impl ScoreMap {
             text,
             candidates,
             score: total / n as f32,
-            ink_height: self.ink_height,
             pitch,
             ranked,
         })
@@ -436,9 +429,10 @@ fn contrast(ink: &[f32]) -> f32 {
     (quantile(0.95) - quantile(0.05)).max(1.0)
 }
 
-/// Top row of the characters: where the row profile of ink (away from the
-/// strip's ends) first exceeds half its peak, searched around the centre.
-fn ink_top(ink: &[f32], w: usize, h: usize, cell: usize) -> Option<(f32, f32)> {
+/// Top row for a template placed on the characters: the centre of the run
+/// of rows around the strip's centre whose ink (away from the strip's
+/// ends) exceeds 35 % of the profile's range, less half [`CAP_PX`].
+fn ink_top(ink: &[f32], w: usize, h: usize, cell: usize) -> Option<f32> {
     let (x0, x1) = (2 * cell, w.saturating_sub(2 * cell));
     if x1 <= x0 {
         return None;
@@ -464,10 +458,7 @@ fn ink_top(ink: &[f32], w: usize, h: usize, cell: usize) -> Option<(f32, f32)> {
     }
     let measured = (yb + 1 - y) as f32;
     // Centre the cap height on the measured ink run.
-    Some((
-        (y as f32 + measured / 2.0 - CAP_PX / 2.0).max(0.0),
-        measured,
-    ))
+    Some((y as f32 + measured / 2.0 - CAP_PX / 2.0).max(0.0))
 }
 
 #[cfg(test)]

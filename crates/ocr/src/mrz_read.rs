@@ -445,8 +445,6 @@ impl MrzReader {
                         return Ok(Some(accept(result, &st.band, *candidates)));
                     }
                 }
-            }
-            if result.report.valid {
                 st.valid.push(result.clone());
             }
             // A template read that was not accepted is no candidate for the
@@ -874,9 +872,10 @@ fn mark_undecided(report: &mut MrzReport) {
     );
 }
 
-/// Whether a letter/digit swap at the positions where the recogniser saw
-/// both (`alts`), in fields that may hold either, gives another MRZ that
-/// verifies too: then the check digits did not decide between them.
+/// Whether another reading at the positions where a recogniser saw
+/// alternatives (`alts`), in fields that may hold letters and digits, gives
+/// another MRZ that verifies too, as read: then the check digits did not
+/// decide between them.
 fn check_digit_undecided(result: &MrzRead, alts: &[CharAlternatives], reference: Date) -> bool {
     let classes = result.report.format.char_classes();
     // Swaps on the lines as parsed (after any repair), checked as read.
@@ -1141,11 +1140,6 @@ fn khm_nationality(mut lines: Vec<String>) -> Vec<String> {
     lines
 }
 
-/// Line geometries of a band, each re-fitted to its ink. MRZ lines are
-/// left-aligned and of equal length (fillers run to the end), so a line
-/// whose re-fitted start or end sticks out beyond the others' by more than
-/// about half a character (a card edge, a stray mark) is cut back to the
-/// median.
 /// Fewest reads of a band for a per-position vote over its name line.
 const MIN_NAME_VOTES: usize = 3;
 
@@ -1237,6 +1231,11 @@ fn third_line_hypotheses(band: &Band) -> Vec<Band> {
     .collect()
 }
 
+/// Line geometries of a band, each re-fitted to its ink. MRZ lines are
+/// left-aligned and of equal length (fillers run to the end), so a line
+/// whose re-fitted start or end sticks out beyond the others' by more than
+/// about half a character (a card edge, a stray mark) is cut back to the
+/// median.
 fn refined_geoms(gray: &GrayImage, band: &Band) -> Vec<LineGeom> {
     let mut geoms: Vec<LineGeom> = band
         .lines
@@ -1680,6 +1679,33 @@ mod tests {
         assert!(prefix_matches(&truth[1][..24], &read, 1, 21, today));
         let misread = truth[1].replacen("C12", "C17", 1);
         assert!(!prefix_matches(&misread[..24], &read, 1, 21, today));
+    }
+
+    /// One Tesseract call reads the segments side by side; the MRZ model
+    /// writes no word break, so each segment's characters in question are
+    /// found in order, with a few characters past each cut allowed.
+    #[test]
+    fn a_joined_confirming_read_is_matched_segment_by_segment() {
+        let today = Date::new(2026, 1, 1).unwrap();
+        let truth = passport_lines("C12000345");
+        let read = read_of(&truth);
+        let parts = [(0, 25), (1, 21)];
+        // Names and three fillers, then the number line's start and 3 more.
+        let joined = format!("{}{}", &truth[0][..28], &truth[1][..24]);
+        assert!(joined_matches(&joined, &parts, &read, today));
+        // A misread in the second segment, or a lost character in the first.
+        let wrong = format!(
+            "{}{}",
+            &truth[0][..28],
+            truth[1][..24].replacen("C12", "C17", 1)
+        );
+        assert!(!joined_matches(&wrong, &parts, &read, today));
+        let lost = format!(
+            "{}{}",
+            truth[0][..28].replacen("ANNA", "ANA", 1),
+            &truth[1][..24]
+        );
+        assert!(!joined_matches(&lost, &parts, &read, today));
     }
 
     /// Regression (eval `khm_mock_occluded_rotated`): an occluding shape inflated the

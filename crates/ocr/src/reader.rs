@@ -237,7 +237,8 @@ pub struct DocumentReader {
     mrz: MrzReader,
     /// Khmer recogniser for the card front's field block.
     front: Option<TextRecognizer>,
-    /// English recogniser for the printed Latin name row.
+    /// English recogniser for the rows with Latin text (printed ID number,
+    /// Latin name).
     latin: Option<TextRecognizer>,
     model_dir: PathBuf,
     limits: DecodeLimits,
@@ -430,9 +431,9 @@ impl DocumentReader {
     }
 }
 
-/// Reads the card front's field block with the Khmer model (which also
-/// reads the digits), then the printed Latin name row (the row under
-/// the Khmer name) with the English model. One Khmer+English pass over
+/// Reads the card front's field block with the Khmer model, then the rows
+/// with Latin text (the printed ID number; the Latin name, the row under
+/// the Khmer name) again with the English model. One Khmer+English pass over
 /// the whole block costs about a third more and reads the Khmer worse
 /// (measured on the generated cards: 4.0 % against 1.5 % CER).
 fn read_front(

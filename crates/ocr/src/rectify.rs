@@ -114,21 +114,7 @@ pub(crate) fn frame_for(
 
 /// Resamples the line upright at `target_h` px of ink height, with margins.
 pub fn render(src: &GrayImage, geom: &LineGeom, target_h: f32) -> GrayImage {
-    render_stretched(src, geom, target_h, 1.0)
-}
-
-/// As [`render`], with the line stretched along its length by `stretch`
-/// (the margins at the ends stay `0.6 · target_h`).
-pub fn render_stretched(
-    src: &GrayImage,
-    geom: &LineGeom,
-    target_h: f32,
-    stretch: f32,
-) -> GrayImage {
-    let stretch = stretch.clamp(0.5, 2.0);
-    let (mut frame, w, h) = frame_for(geom, target_h, 0.6 / stretch, 0.55);
-    let w = (w as f32 * stretch).round() as u32;
-    frame.ex = (frame.ex.0 / stretch, frame.ex.1 / stretch);
+    let (frame, w, h) = frame_for(geom, target_h, 0.6, 0.55);
     // Cap the size: a line is never wider than 80 heights.
     let w = w.min((target_h * 80.0) as u32).max(4);
     let h = h.max(4);
