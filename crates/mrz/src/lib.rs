@@ -43,5 +43,5 @@ pub use date::Date;
 pub use error::MrzError;
 pub use fields::Fields;
 pub use format::{CharClass, Format};
-pub use parser::{parse, parse_text, CharAlternatives, ParseOptions};
+pub use parser::{parse, parse_text, CharAlternatives, ParseOptions, CALIBRATED_REPAIR_RATIO};
 pub use report::{Check, CheckStatus, MrzReport, Repair};

@@ -9,7 +9,7 @@ use crate::format::{DocNumberLayout, Format, Layout, Pos, Span};
 use crate::normalise::{normalise, push_flag, Origin};
 use crate::repair::{
     candidates, letter_confusion, pick_best, search, Alternatives, Cand, Kind, Outcome, Slot,
-    Source, LOOKALIKE_CONFIDENCE,
+    Source, TieBreak, LOOKALIKE_CONFIDENCE, UNLISTED_CONFIDENCE,
 };
 use crate::report::{Check, CheckStatus, MrzReport, Repair};
 use std::collections::HashMap;
@@ -37,7 +37,19 @@ pub struct ParseOptions {
     pub repair: bool,
     /// OCR alternatives (top-k per character), used by the repair stage.
     pub alternatives: Vec<CharAlternatives>,
+    /// Whether the alternatives are calibrated: every position where the
+    /// recogniser saw more than one likely character is listed, with
+    /// confidences proportional to likelihood (default false). Then a
+    /// look-alike substitution the alternatives do not list counts as
+    /// unlikely, and where several repairs of a field that holds letters
+    /// and digits pass its check digit, one that is
+    /// [`CALIBRATED_REPAIR_RATIO`] times likelier than every other is taken.
+    pub calibrated: bool,
 }
+
+/// How much likelier than any other a repair must be to settle an
+/// ambiguity under [`ParseOptions::calibrated`].
+pub const CALIBRATED_REPAIR_RATIO: f32 = 3.0;
 
 impl ParseOptions {
     /// Options with repair on and no alternatives.
@@ -46,6 +58,7 @@ impl ParseOptions {
             reference_date,
             repair: true,
             alternatives: Vec::new(),
+            calibrated: false,
         }
     }
 }
@@ -222,6 +235,8 @@ struct Work {
     /// Indices into `repairs` of check-digit-confirmed alphanumeric repairs,
     /// which the composite may still reject.
     alnum_repairs: Vec<usize>,
+    /// [`ParseOptions::calibrated`].
+    calibrated: bool,
 }
 
 impl Work {
@@ -243,6 +258,7 @@ impl Work {
             notes: Vec::new(),
             profile: Profile::Other,
             alnum_repairs: Vec::new(),
+            calibrated: options.calibrated,
         })
     }
 
@@ -444,7 +460,7 @@ impl Work {
                 }
             })
             .collect();
-        match search(&read, &slots, false, code_is_valid) {
+        match search(&read, &slots, TieBreak::Never, code_is_valid) {
             Outcome::Found(changes) => {
                 let mut fixed = read.clone();
                 for c in &changes {
@@ -626,7 +642,9 @@ impl Work {
             return;
         }
         let slots = self.slots(&positions, |_| Kind::Numeric, |_| false);
-        let outcome = search(&buf, &slots, true, |b| date_digit_ok(b, kind, reference));
+        let outcome = search(&buf, &slots, TieBreak::Margin, |b| {
+            date_digit_ok(b, kind, reference)
+        });
         let n = span.len;
         let cd_name: &'static str = match kind {
             DateKind::Birth => "birth_date_check_digit",
@@ -655,9 +673,36 @@ impl Work {
             .map(|(i, &p)| Slot {
                 index: i,
                 kind: kind(i),
-                cands: candidates(self.get(p), kind(i), self.alts.get(p), filler_ok(i), false),
+                cands: self.candidates_at(p, kind(i), filler_ok(i)),
             })
             .collect()
+    }
+
+    /// [`candidates`] for position `p`; under [`ParseOptions::calibrated`],
+    /// each takes the likelihood the alternatives give it (a substitution
+    /// they do not list is unlikely, look-alike or not).
+    fn candidates_at(&self, p: Pos, kind: Kind, filler_ok: bool) -> Vec<Cand> {
+        let alts = self.alts.get(p);
+        let mut cands = candidates(self.get(p), kind, alts, filler_ok, false);
+        if self.calibrated {
+            for c in &mut cands {
+                c.conf = alts
+                    .iter()
+                    .find(|a| a.0 == c.ch)
+                    .map_or(UNLISTED_CONFIDENCE, |a| a.1);
+            }
+            cands.sort_by(|a, b| b.conf.total_cmp(&a.conf));
+        }
+        cands
+    }
+
+    /// How a search for an alphanumeric field's repair settles a tie.
+    fn alnum_tie_break(&self) -> TieBreak {
+        if self.calibrated {
+            TieBreak::Ratio(CALIBRATED_REPAIR_RATIO)
+        } else {
+            TieBreak::Never
+        }
     }
 
     fn repair_document_number(&mut self) {
@@ -683,7 +728,12 @@ impl Work {
             },
             |_| false,
         );
-        let outcome = search(&buf, &slots, numeric, |b| {
+        let tie = if numeric {
+            TieBreak::Margin
+        } else {
+            self.alnum_tie_break()
+        };
+        let outcome = search(&buf, &slots, tie, |b| {
             digit_matches(b) && doc_structure_ok(&b[..n]) && (!numeric || all_digits(b))
         });
         let names = move |i: usize| {
@@ -728,7 +778,7 @@ impl Work {
             },
             |i| i == n,
         );
-        let outcome = search(&buf, &slots, false, ok);
+        let outcome = search(&buf, &slots, self.alnum_tie_break(), ok);
         let names = move |i: usize| {
             if i < n {
                 "personal_number"
@@ -817,11 +867,11 @@ impl Work {
                     Slot {
                         index: i,
                         kind,
-                        cands: candidates(self.get(p), kind, self.alts.get(p), i != last, false),
+                        cands: self.candidates_at(p, kind, i != last),
                     }
                 })
                 .collect();
-            outcome = search(&buf, &slots, false, digit_matches);
+            outcome = search(&buf, &slots, self.alnum_tie_break(), digit_matches);
         }
         let layout = self.layout;
         let names = |i: usize| {

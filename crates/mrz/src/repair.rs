@@ -22,6 +22,9 @@ pub const MAX_CHANGES: usize = 3;
 /// The confidence given to a look-alike substitution from the tables (used
 /// only to rank candidates against OCR alternatives).
 pub(crate) const LOOKALIKE_CONFIDENCE: f32 = 0.5;
+/// The confidence of a substitution that calibrated alternatives do not
+/// list ([`ParseOptions::calibrated`](crate::ParseOptions::calibrated)).
+pub(crate) const UNLISTED_CONFIDENCE: f32 = 0.01;
 const MAX_CANDIDATES_PER_SLOT: usize = 4;
 const MAX_EVALUATIONS: usize = 200_000;
 const SCORE_EPSILON: f32 = 1e-4;
@@ -302,15 +305,26 @@ impl<F: FnMut(&[u8]) -> bool> Search<'_, F> {
     }
 }
 
+/// How [`search`] settles several accepted combinations with the same
+/// number of changes, by the sum of their candidates' confidences.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum TieBreak {
+    /// Never: a second accepted combination makes the result ambiguous
+    /// (alphanumeric fields, where look-alikes are equally plausible).
+    Never,
+    /// The best sum wins when it is higher at all.
+    Margin,
+    /// The best sum wins when it is this many times the second.
+    Ratio(f32),
+}
+
 /// Searches for the fewest substitutions (1 to [`MAX_CHANGES`]) that make
-/// `accept` true. With `tie_break`, several accepted combinations with the
-/// same count are separated by the sum of their candidates' confidences;
-/// without it (alphanumeric fields), any second accepted combination makes
-/// the result ambiguous.
+/// `accept` true; several accepted combinations with the same count are
+/// settled by `tie` or reported as ambiguous.
 pub(crate) fn search<F: FnMut(&[u8]) -> bool>(
     buf: &[u8],
     slots: &[Slot],
-    tie_break: bool,
+    tie: TieBreak,
     accept: F,
 ) -> Outcome {
     let mut s = Search {
@@ -332,7 +346,12 @@ pub(crate) fn search<F: FnMut(&[u8]) -> bool>(
                 return Outcome::Found(hits.remove(0).1);
             }
             hits.sort_by(|a, b| b.0.total_cmp(&a.0));
-            if tie_break && hits[0].0 - hits[1].0 > SCORE_EPSILON {
+            let settled = match tie {
+                TieBreak::Never => false,
+                TieBreak::Margin => hits[0].0 - hits[1].0 > SCORE_EPSILON,
+                TieBreak::Ratio(r) => hits[0].0 >= r * hits[1].0 && hits[0].0 > SCORE_EPSILON,
+            };
+            if settled {
                 return Outcome::Found(hits.remove(0).1);
             }
             let results = hits
@@ -443,7 +462,7 @@ mod tests {
     #[test]
     fn search_fewest_changes() {
         let buf = b"74O8122".to_vec();
-        match search(&buf, &date_slots(&buf), true, cd_ok) {
+        match search(&buf, &date_slots(&buf), TieBreak::Margin, cd_ok) {
             Outcome::Found(ch) => {
                 assert_eq!(ch.len(), 1);
                 assert_eq!(ch[0].index, 2);
@@ -454,7 +473,7 @@ mod tests {
         // Nothing to try.
         let buf = b"7408125".to_vec();
         assert!(matches!(
-            search(&buf, &date_slots(&buf), true, cd_ok),
+            search(&buf, &date_slots(&buf), TieBreak::Margin, cd_ok),
             Outcome::NotFound
         ));
     }
@@ -476,12 +495,12 @@ mod tests {
             ),
         }];
         let accept = |b: &[u8]| b[0] == b'2' || b[0] == b'3';
-        match search(&buf, &slots, true, accept) {
+        match search(&buf, &slots, TieBreak::Margin, accept) {
             Outcome::Found(c) => assert_eq!(c[0].cand.ch, b'2'),
             o => panic!("{o:?}"),
         }
         assert!(matches!(
-            search(&buf, &slots, false, accept),
+            search(&buf, &slots, TieBreak::Never, accept),
             Outcome::Ambiguous { changes: 1, .. }
         ));
         assert_eq!(pick_best(&slots[0].cands).map(|c| c.ch), Some(b'2'));

@@ -412,3 +412,37 @@ fn repair_can_be_switched_off() {
     assert!(!r.valid);
     assert_eq!(r.check("birth_date").unwrap().status, CheckStatus::Refuted);
 }
+
+/// Measured on a 275-px specimen page: the personal number's `E` read as
+/// `F`, with `E` offered at 8 % of `F`'s likelihood. `1`→`I` and `B`→`8`
+/// (look-alikes) pass the personal-number check digit too, and the
+/// composite cannot tell them apart (its weights run in step with the
+/// field's own), so only calibrated alternatives settle it.
+#[test]
+fn calibrated_alternatives_settle_an_alphanumeric_repair() {
+    let read = put(TD3[1], 29, 'F');
+    let alt = CharAlternatives {
+        line: 1,
+        column: 29,
+        candidates: vec![('F', 1.0), ('E', 0.08)],
+    };
+    let mut o = with_alternatives(vec![alt.clone()]);
+    let r = parse(&[TD3[0], &read], &o).unwrap();
+    assert!(!r.valid, "uncalibrated: three repairs tie");
+    assert!(r.repairs.is_empty(), "{:#?}", r.repairs);
+    o.calibrated = true;
+    let r = parse(&[TD3[0], &read], &o).unwrap();
+    assert!(r.valid, "{:?}", r.reasons);
+    assert_eq!(r.lines[1], TD3[1]);
+    assert_eq!(only_repair(&r).to, 'E');
+    // Two listed readings about as likely: still ambiguous.
+    let near = CharAlternatives {
+        line: 1,
+        column: 30,
+        candidates: vec![('1', 1.0), ('I', 0.05)],
+    };
+    let mut o = with_alternatives(vec![alt, near]);
+    o.calibrated = true;
+    let r = parse(&[TD3[0], &read], &o).unwrap();
+    assert!(!r.valid, "{:#?}", r.repairs);
+}

@@ -83,6 +83,12 @@ pub struct GlyphLine {
 }
 
 impl GlyphLine {
+    /// Per cell, every character with its correlation, best first (as
+    /// read, before any [`GlyphLine::restrict`]).
+    pub fn ranked(&self) -> &[Vec<(char, f32)>] {
+        &self.ranked
+    }
+
     /// Reads every cell as the best character that `allowed(column, c)`
     /// permits (for instance the MRZ layout's character classes: no digit
     /// in a name, no letter in a date), with the candidates re-chosen

@@ -15,6 +15,7 @@ pub mod reader;
 pub mod recognize;
 pub mod rectify;
 pub mod synth;
+mod vote;
 
 pub use error::{Limit, NoMrzReason, OcrError};
 pub use kyc_mrz::Date;

@@ -43,6 +43,7 @@ use crate::imgops;
 use crate::locate::{locate_bands, Band, BandLine, LocateParams};
 use crate::recognize::{OcrModel, TextRecognizer};
 use crate::rectify::{refine, render, LineGeom};
+use crate::vote;
 use image::GrayImage;
 use kyc_mrz::{CharAlternatives, CharClass, Date, Format, MrzReport, ParseOptions};
 use std::path::Path;
@@ -201,6 +202,9 @@ struct LineRead {
     /// Such a read stands as a candidate of its own; the per-position
     /// votes are among Tesseract's reads.
     from_templates: bool,
+    /// Template reads: per line, per cell, every character with its
+    /// correlation (for [`anchored_vote`]).
+    ranked: Vec<Vec<Vec<(char, f32)>>>,
 }
 
 /// Reads MRZs with one Tesseract instance (not shareable across threads).
@@ -549,8 +553,10 @@ impl MrzReader {
         for (li, line) in lines.into_iter().enumerate() {
             let Some(line) = line else {
                 read.lines.push(String::new());
+                read.ranked.push(Vec::new());
                 continue;
             };
+            read.ranked.push(line.ranked().to_vec());
             total += line.score;
             for (column, cands) in line.candidates.iter().enumerate() {
                 if cands.len() > 1 {
@@ -592,6 +598,7 @@ impl MrzReader {
             lines,
             alternatives: Vec::new(),
             from_templates: false,
+            ranked: Vec::new(),
         })
     }
 
@@ -633,6 +640,17 @@ impl MrzReader {
         opts.alternatives = last.alternatives.clone();
         if let Some((report, lines)) = parse_best_fit(&last.lines, len, &opts) {
             out.push((make(report, lines, last.confidence), opts.alternatives));
+        }
+        if let Some((lines, alts)) = anchored_vote(reads, len) {
+            let mut opts = ParseOptions::new(reference);
+            opts.alternatives = alts;
+            // The vote lists every cell where a second character kept
+            // some weight, with its share of the winner's.
+            opts.calibrated = true;
+            if let Some((report, lines)) = parse_best_fit(&lines, len, &opts) {
+                let conf = reads.iter().map(|r| r.confidence).sum::<f32>() / reads.len() as f32;
+                out.push((make(report, lines, conf), opts.alternatives));
+            }
         }
         let voters: Vec<LineRead> = reads
             .iter()
@@ -1152,17 +1170,19 @@ const MIN_NAME_VOTES: usize = 3;
 fn vote_name_line(reads: &[LineRead], read: &mut MrzRead, reference: Date) {
     let n = read.raw_lines.len();
     let idx = if n == 3 { 2 } else { 0 };
+    let len = read.report.format.line_length();
     let same_shape: Vec<LineRead> = reads
         .iter()
         .filter(|r| r.lines.len() == n && !r.from_templates)
         .cloned()
         .collect();
-    if same_shape.len() < MIN_NAME_VOTES {
-        return;
-    }
-    let len = read.report.format.line_length();
-    let Some((cons, _)) = consensus(&same_shape, len) else {
-        return;
+    let cons = match anchored_vote(reads, len) {
+        Some((cons, _)) => cons,
+        None if same_shape.len() >= MIN_NAME_VOTES => match consensus(&same_shape, len) {
+            Some((cons, _)) => cons,
+            None => return,
+        },
+        None => return,
     };
     let mut lines = read.raw_lines.clone();
     if cons[idx] == lines[idx] {
@@ -1414,6 +1434,57 @@ fn consensus(reads: &[LineRead], len: usize) -> Option<(Vec<String>, Vec<CharAlt
         cons.push(String::from_utf8(line).ok()?);
     }
     Some((cons, alts))
+}
+
+/// Fewest Tesseract reads of every line that must align with the template
+/// read for [`anchored_vote`]: with one, a tie would leave the template
+/// read's look-alikes standing, and with none (Tesseract read another
+/// thing: a band of printed text) the vote is the template read alone;
+/// those pass check digits by chance (see [`MrzReader::step`]).
+const MIN_ANCHORED_VOTERS: usize = 2;
+
+/// The band's lines decided cell by cell from its template read and
+/// Tesseract's reads together ([`vote::vote_line`]), with the alternatives
+/// that kept some weight; `None` without a template read of `len`
+/// characters per line and [`MIN_ANCHORED_VOTERS`] Tesseract reads beside it.
+fn anchored_vote(reads: &[LineRead], len: usize) -> Option<(Vec<String>, Vec<CharAlternatives>)> {
+    let template = reads.iter().find(|r| r.from_templates)?;
+    let n = template.lines.len();
+    let tesseract: Vec<&LineRead> = reads
+        .iter()
+        .filter(|r| !r.from_templates && r.lines.len() == n)
+        .collect();
+    if tesseract.len() < MIN_ANCHORED_VOTERS || template.lines.iter().any(|l| l.len() != len) {
+        return None;
+    }
+    let classes = layout_classes(n, len);
+    let mut lines = Vec::with_capacity(n);
+    let mut alts = Vec::new();
+    for li in 0..n {
+        let texts: Vec<&str> = tesseract.iter().map(|r| r.lines[li].as_str()).collect();
+        let line_classes = classes.as_ref().and_then(|c| c.get(li));
+        let allowed = |col: usize, c: u8| {
+            line_classes
+                .and_then(|k| k.get(col))
+                .is_none_or(|k| k.allows(c))
+        };
+        let voted = vote::vote_line(
+            &template.lines[li],
+            template.ranked.get(li)?,
+            &texts,
+            allowed,
+        )
+        .filter(|v| v.voters >= MIN_ANCHORED_VOTERS)?;
+        for (column, candidates) in voted.alternatives {
+            alts.push(CharAlternatives {
+                line: li,
+                column,
+                candidates,
+            });
+        }
+        lines.push(voted.text);
+    }
+    Some((lines, alts))
 }
 
 /// Ranking of a non-accepted report: verified check digits minus refuted ones.
@@ -1805,6 +1876,62 @@ mod tests {
         assert_eq!(read.report.lines[0], good);
         assert_eq!(read.report.lines[1], line2);
         assert!(!read.accepted);
+    }
+
+    /// Regression (eval `khm_mock_occluded_rotated`): a dark shape over
+    /// the start of the lines. Tesseract read `TMSREY<<POV<<<<<<<<4…` (the
+    /// shape's edge as letters), the template read `T0KHM…` on line 1;
+    /// cell by cell, aligned to the template grid, the two give the card.
+    #[test]
+    fn the_anchored_vote_takes_each_cell_from_the_reader_that_sees_it() {
+        let truth = [
+            "IDKHM343234587<<<<<<<<<<<<<<<<",
+            "9008032M2601250KHM<<<<<<<<<<<6",
+            "SREY<<POV<<<<<<<<<<<<<<<<<<<<<",
+        ];
+        let template_lines = ["T0KHM343234587<<<<<<<<<<<<<<<<", truth[1], truth[2]];
+        let ranked: Vec<Vec<Vec<(char, f32)>>> = template_lines
+            .iter()
+            .enumerate()
+            .map(|(li, l)| {
+                l.chars()
+                    .enumerate()
+                    .map(|(col, c)| {
+                        let mut cell = vec![(c, 0.8)];
+                        if li == 0 && col < 2 {
+                            cell = vec![(c, 0.60), (truth[0].as_bytes()[col] as char, 0.57)];
+                        }
+                        cell
+                    })
+                    .collect()
+            })
+            .collect();
+        let template = LineRead {
+            lines: template_lines.iter().map(|l| l.to_string()).collect(),
+            confidence: 40.0,
+            from_templates: true,
+            ranked,
+            ..Default::default()
+        };
+        let tess = |lines: [&str; 3]| LineRead {
+            lines: lines.iter().map(|l| l.to_string()).collect(),
+            confidence: 20.0,
+            ..Default::default()
+        };
+        let edge = tess([
+            "IDKHM343234587<<<<<<<<<<<<<<<<",
+            "<9008032M260125OKHM<<<<<<<<<<<6",
+            "TMSREY<<POV<<<<<<<<4<<<<<<<<<<<<",
+        ]);
+        // One Tesseract read is too few: a tie would keep `T0`.
+        assert!(anchored_vote(&[template.clone(), edge.clone()], 30).is_none());
+        let reads = [template.clone(), edge.clone(), edge.clone()];
+        let (lines, _) = anchored_vote(&reads, 30).unwrap();
+        assert_eq!(lines[0], truth[0]);
+        assert_eq!(lines[2], truth[2], "the digit is no name character");
+        // Reads of something else (a band of printed text) do not vote.
+        let other = tess(["0G0BB090BRIGOM00900", "BWG00A18I00G106218038", "9OB"]);
+        assert!(anchored_vote(&[template, other.clone(), other], 30).is_none());
     }
 
     /// Regression (eval `pe_0_id-esp`): an arrow touching the third line of a TD1 left two
