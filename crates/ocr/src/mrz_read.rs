@@ -38,7 +38,7 @@
 //! its check digits verify.
 
 use crate::error::{NoMrzReason, OcrError};
-use crate::glyph_match::{GlyphLine, GlyphMatcher, CAP_PX};
+use crate::glyph_match::{GlyphBank, GlyphLine, CAP_PX};
 use crate::imgops;
 use crate::locate::{locate_bands, Band, BandLine, LocateParams};
 use crate::recognize::{OcrModel, TextRecognizer};
@@ -179,6 +179,15 @@ const GLYPH_SCALES: [f32; 3] = [1.1, 1.0, 1.2];
 /// other scale.
 const GLYPH_GOOD_SCORE: f32 = 0.9;
 
+/// Lines under this ink height (photo pixels) are read with templates as
+/// blurred as their enlargement makes them ([`GlyphBank::for_enlargement`]):
+/// sharp templates misread them (measured: 5 and 10 wrong characters on a
+/// 6.7-px passport line, none blurred). Above it the blurred templates'
+/// scores crowd together, and a look-alike within the alternatives' margin
+/// leaves a check digit undecided (measured: a 13.8-px passport confirmed
+/// in 3 reads sharp, never blurred).
+const BLURRED_TEMPLATES_BELOW_PX: f32 = 7.5;
+
 /// The reading state of one band candidate.
 struct BandState {
     band: Band,
@@ -198,7 +207,7 @@ struct LineRead {
     confidence: f32,
     /// Per-character alternatives the recogniser offers (template reads).
     alternatives: Vec<CharAlternatives>,
-    /// Read by template matching ([`GlyphMatcher`]) rather than Tesseract.
+    /// Read by template matching ([`GlyphBank`]) rather than Tesseract.
     /// Such a read stands as a candidate of its own; the per-position
     /// votes are among Tesseract's reads.
     from_templates: bool,
@@ -215,7 +224,7 @@ pub struct MrzReader {
     /// A second integer-model instance: confirmations read in two halves
     /// on two threads.
     fast2: TextRecognizer,
-    glyphs: GlyphMatcher,
+    glyphs: GlyphBank,
     options: MrzReadOptions,
 }
 
@@ -231,7 +240,7 @@ impl MrzReader {
             rec: TextRecognizer::new(OcrModel::Mrz, model_dir)?,
             fast: TextRecognizer::new(OcrModel::MrzFast, model_dir)?,
             fast2: TextRecognizer::new(OcrModel::MrzFast, model_dir)?,
-            glyphs: GlyphMatcher::new(),
+            glyphs: GlyphBank::new(),
             options,
         })
     }
@@ -526,7 +535,7 @@ impl MrzReader {
             .all(|(&(idx, upto, _), text)| prefix_matches(text, result, idx, upto, reference)))
     }
 
-    /// Reads a band's lines by template matching ([`GlyphMatcher`]), each at
+    /// Reads a band's lines by template matching ([`GlyphBank`]), each at
     /// the strip scale that matches best (printed OCR-B runs a little larger
     /// than its measured ink height suggests).
     fn read_glyphs(&self, gray: &GrayImage, geoms: &[LineGeom]) -> LineRead {
@@ -739,10 +748,10 @@ fn read_joined(
 
 /// Line `li` of `n` read by template matching, at the strip scale that
 /// matches best (tried in [`GLYPH_SCALES`] order; a line that matches well
-/// stops the search), each position as the best character its layout class
-/// allows.
+/// stops the search) with templates as blurred as the enlargement makes
+/// the line, each position as the best character its layout class allows.
 fn glyph_line(
-    glyphs: &GlyphMatcher,
+    glyphs: &GlyphBank,
     gray: &GrayImage,
     g: &LineGeom,
     li: usize,
@@ -752,7 +761,12 @@ fn glyph_line(
     let mut best: Option<GlyphLine> = None;
     for f in GLYPH_SCALES {
         let strip = render(gray, g, CAP_PX * f);
-        if let Some(line) = glyphs.read_line(&strip, lengths) {
+        let matcher = if g.height < BLURRED_TEMPLATES_BELOW_PX {
+            glyphs.for_enlargement(CAP_PX * f / g.height.max(1.0))
+        } else {
+            glyphs.sharp()
+        };
+        if let Some(line) = matcher.read_line(&strip, lengths) {
             if best.as_ref().is_none_or(|b| line.score > b.score) {
                 best = Some(line);
             }
