@@ -1,5 +1,7 @@
 //! Runs the reader over a generated set and prints exact-MRZ rate, false
-//! accepts and Khmer-name CER. Usage: `synth_eval [N] [clean|degraded] [idcard|passport]`.
+//! accepts and Khmer-name CER. Usage:
+//! `synth_eval [N] [clean|degraded|small] [idcard|passport]` (`small`: degraded
+//! and 450-600 px wide, MRZ characters of about 6-9 px).
 //! Nothing is written to disk.
 use image::DynamicImage;
 use kyc_ocr::synth::{char_error_rate, degrade, Degradation, Generator, Identity};
@@ -10,7 +12,8 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
-    let degraded = args.get(2).is_some_and(|s| s == "degraded");
+    let small = args.get(2).is_some_and(|s| s == "small");
+    let degraded = small || args.get(2).is_some_and(|s| s == "degraded");
     let passport = args.get(3).is_some_and(|s| s == "passport");
     let model_dir =
         PathBuf::from(std::env::var("KYC_MODEL_DIR").unwrap_or_else(|_| "models".into()));
@@ -28,7 +31,12 @@ fn main() {
             gen.id_card(&id, 12.0)
         }
         .expect("render");
-        let d = if degraded {
+        let d = if small {
+            Degradation {
+                width: 450 + (seed * 37 % 151) as u32,
+                ..Degradation::random(seed)
+            }
+        } else if degraded {
             Degradation::random(seed)
         } else {
             Degradation {
