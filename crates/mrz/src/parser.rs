@@ -745,6 +745,8 @@ impl Work {
         };
         let confirmed = if numeric {
             "the document-number check digit (Cambodian ID numbers are 9 digits)"
+        } else if self.calibrated {
+            "the document-number check digit (the only candidate, or three times likelier than any other)"
         } else {
             "the document-number check digit (unique candidate)"
         };
@@ -786,13 +788,12 @@ impl Work {
                 "personal_number_check_digit"
             }
         };
-        let applied = self.apply(
-            outcome,
-            &positions,
-            &names,
-            "the personal-number check digit (unique candidate)",
-            "personal number",
-        );
+        let confirmed = if self.calibrated {
+            "the personal-number check digit (the only candidate, or three times likelier than any other)"
+        } else {
+            "the personal-number check digit (unique candidate)"
+        };
+        let applied = self.apply(outcome, &positions, &names, confirmed, "personal number");
         self.alnum_repairs.extend(applied);
     }
 

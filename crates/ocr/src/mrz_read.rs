@@ -1176,8 +1176,9 @@ fn khm_nationality(mut lines: Vec<String>) -> Vec<String> {
 const MIN_NAME_VOTES: usize = 3;
 
 /// For a read that is returned unaccepted: its name line (TD3 line 1, TD1
-/// line 3; no check digit covers it) becomes the per-position majority over
-/// every read of its band, a better estimate than the single read that won
+/// line 3; no check digit covers it) becomes the band's [`anchored_vote`]
+/// or, without one, the per-position majority over [`MIN_NAME_VOTES`] or
+/// more Tesseract reads: a better estimate than the single read that won
 /// on check digits (measured: `ERIKSSOM<<ANMA` from the read whose line 2
 /// verified, `ERIKSSON<<ANNA` by three reads of six). The check-digit lines
 /// stay as chosen, and the replacement is kept only if no check digit is lost.

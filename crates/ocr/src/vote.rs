@@ -116,7 +116,10 @@ fn template_agreement(grid: &[u8], alignments: &[Vec<Option<u8>>]) -> f32 {
 /// the layout's character class (no digit in a name, no letter in a date).
 ///
 /// A cell's weight for character `c` is (votes for `c` + [`VOTE_PRIOR`]) ×
-/// exp((correlation of `c` − best correlation) / [`CORRELATION_SCALE`]).
+/// exp((correlation of `c` − best correlation) / [`CORRELATION_SCALE`]);
+/// where the template read agrees with Tesseract's majority on fewer than
+/// [`TRUSTED_AGREEMENT`] of the line's characters, it is the votes for `c`
+/// plus [`UNTRUSTED_TEMPLATE_VOTE`] for the template's best character.
 pub fn vote_line(
     template_text: &str,
     ranked: &[Vec<(char, f32)>],
@@ -279,6 +282,40 @@ mod tests {
         let v = vote_line("S8EY<<", &ranked, &["Q7W0XX1234"], letters).unwrap();
         assert_eq!(v.text, "SREY<<");
         assert_eq!(v.voters, 0);
+    }
+
+    #[test]
+    fn any_reads_give_one_character_per_cell() {
+        let mut seed = 11u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
+        for _ in 0..200 {
+            let n = 1 + (next() % 50) as usize;
+            let line: String = (0..n)
+                .map(|_| char::from(alphabet[(next() % 37) as usize]))
+                .collect();
+            let reads: Vec<String> = (0..(next() % 4))
+                .map(|_| {
+                    let m = (next() % 120) as usize;
+                    (0..m)
+                        .map(|_| char::from(alphabet[(next() % 37) as usize]))
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&str> = reads.iter().map(String::as_str).collect();
+            let v = vote_line(&line, &grid_of(&line), &refs, |c, _| c % 3 != 0).unwrap();
+            assert_eq!(v.text.len(), n);
+            assert!(v.voters <= reads.len());
+            assert!(v
+                .alternatives
+                .iter()
+                .all(|(col, c)| *col < n && c.len() > 1));
+        }
     }
 
     #[test]
