@@ -104,12 +104,35 @@ impl Failure {
     }
 }
 
-fn main() -> ExitCode {
-    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-        // Tesseract's OpenMP threading is 2-4x slower on small machines.
-        // SAFETY: set before any other thread exists.
-        unsafe { std::env::set_var("OMP_THREAD_LIMIT", "1") };
+/// Runs the program again with `OMP_THREAD_LIMIT=1` when the variable is
+/// not set. Tesseract's OpenMP threading is 2-4x slower on small machines,
+/// and libgomp reads the variable once, when it is loaded, before `main`:
+/// setting it in this process is too late (measured: `kyc eval ocr` took
+/// 1.9 s per image instead of 0.47 s and its time budget cut reads short).
+/// The operator's own value, any value, is kept.
+fn restart_with_one_openmp_thread() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
     }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut args = std::env::args_os();
+    let mut command = std::process::Command::new(exe);
+    if let Some(arg0) = args.next() {
+        command.arg0(arg0);
+    }
+    // `exec` returns only when it failed; the process then goes on as it is.
+    let err = command.args(args).env("OMP_THREAD_LIMIT", "1").exec();
+    eprintln!(
+        "kyc: warning: could not restart with OMP_THREAD_LIMIT=1 ({err}); \
+         set it yourself, Tesseract runs slower without it"
+    );
+}
+
+fn main() -> ExitCode {
+    restart_with_one_openmp_thread();
     let cli = Cli::parse();
     let model_dir = kyc_models::resolve_model_dir(cli.model_dir.as_deref());
     let result = match cli.command {

@@ -58,7 +58,7 @@ pub struct GlyphMatcher {
 /// a few pixels high, enlarged to [`CAP_PX`], shows its own pixel grid
 /// and the camera's blur as a blur of this size (measured: template reads
 /// of the 6.5-px and 6.7-px evaluation passports go from 1+1 and 5+10
-/// wrong characters to none).
+/// wrong characters to 1+0 and none).
 pub const SOURCE_BLUR_PX: f32 = 0.7;
 /// Step between the blur levels a [`GlyphBank`] holds, template pixels.
 const BLUR_STEP: f32 = 0.25;
