@@ -38,8 +38,9 @@ pub struct ParseOptions {
     /// OCR alternatives (top-k per character), used by the repair stage.
     pub alternatives: Vec<CharAlternatives>,
     /// Whether the alternatives are calibrated: every position where the
-    /// recogniser saw more than one likely character is listed, with
-    /// confidences proportional to likelihood (default false). Then a
+    /// recogniser saw a second character of some weight (a few per cent of
+    /// the winner's or more) is listed, with confidences proportional to
+    /// likelihood (default false). Then a
     /// look-alike substitution the alternatives do not list counts as
     /// unlikely, and where several repairs of a field that holds letters
     /// and digits pass its check digit, one that is
@@ -872,7 +873,15 @@ impl Work {
                     }
                 })
                 .collect();
-            outcome = search(&buf, &slots, self.alnum_tie_break(), digit_matches);
+            // A composite that must vouch for an alphanumeric repair is not
+            // itself repaired by likelihood alone: that would let the two
+            // repairs cover for each other.
+            let tie = if self.alnum_repairs.is_empty() {
+                self.alnum_tie_break()
+            } else {
+                TieBreak::Never
+            };
+            outcome = search(&buf, &slots, tie, digit_matches);
         }
         let layout = self.layout;
         let names = |i: usize| {

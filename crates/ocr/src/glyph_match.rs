@@ -62,7 +62,8 @@ pub struct GlyphMatcher {
 pub const SOURCE_BLUR_PX: f32 = 0.7;
 /// Step between the blur levels a [`GlyphBank`] holds, template pixels.
 const BLUR_STEP: f32 = 0.25;
-/// Largest template blur, template pixels (a line about 6 px high).
+/// Largest template blur, template pixels (lines enlarged 2.9 times or
+/// more: the smallest the reader takes, about 6-6.5 px high).
 const MAX_BLUR: f32 = 2.0;
 
 /// Matchers for every blur a line needs, rendered once: a line enlarged
@@ -459,7 +460,6 @@ fn correlate_portable(tpl: &[f32], tw: usize, rows: &[f32], w: usize, dot: &mut 
     }
 }
 
-/// Zero mean, unit norm (a blank template stays zero).
 /// Separable Gaussian blur of a `w`×`h` grid (outside it: blank paper).
 fn gaussian_blur(v: Vec<f32>, w: usize, h: usize, sigma: f32) -> Vec<f32> {
     if sigma <= 0.0 {
@@ -496,6 +496,7 @@ fn gaussian_blur(v: Vec<f32>, w: usize, h: usize, sigma: f32) -> Vec<f32> {
     pass(&once, false)
 }
 
+/// Zero mean, unit norm (a blank template stays zero).
 fn normalise(mut v: Vec<f32>) -> Vec<f32> {
     let mean = v.iter().sum::<f32>() / v.len().max(1) as f32;
     v.iter_mut().for_each(|x| *x -= mean);

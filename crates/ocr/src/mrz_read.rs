@@ -425,7 +425,9 @@ impl MrzReader {
         candidates: &mut usize,
         best: &mut Option<(Rank, MrzRead)>,
     ) -> Result<Option<MrzRead>, OcrError> {
-        for (mut result, mut alts) in self.evaluate(&st.reads, reference, &st.band, *candidates) {
+        for (mut result, mut alts, dissent) in
+            self.evaluate(&st.reads, reference, &st.band, *candidates)
+        {
             // Where the template read and this result differ, the other
             // recogniser's character is an alternative too.
             alts.extend(disagreements(&st.reads, &result));
@@ -435,11 +437,15 @@ impl MrzReader {
             // have the same check value; two `0`/`O` at weights 7 and 3
             // cancel): then two reads must give the same MRZ on their own.
             let support = full_support(&st.reads, &result, reference);
-            let decided = support >= 2 || !check_digit_undecided(&result, &alts, reference);
+            let decided = support >= 2
+                || !(check_digit_undecided(&result, &alts, reference)
+                    || dissent_undecided(&result, &dissent, reference));
+            // Ranked as read: an undecided look-alike makes a read less
+            // verifiable, not a worse estimate of the lines.
+            let score = rank(&result, &st.reads);
             if !decided {
                 mark_undecided(&mut result.report);
             }
-            let score = rank(&result, &st.reads);
             st.quality = st.quality.max(score);
             if result.report.valid {
                 // Two reads that give the same MRZ each on their own (a
@@ -624,14 +630,15 @@ impl MrzReader {
     /// Parses the newest read alone (with the line-length fits that parse
     /// best, and its recogniser's alternatives), then (with two or more of
     /// Tesseract's reads) their per-position consensus with alternatives.
-    /// Returns each result with the alternatives it was parsed with.
+    /// Returns each result with the alternatives it was parsed with and,
+    /// for the anchored vote, the characters reads gave against it.
     fn evaluate(
         &self,
         reads: &[LineRead],
         reference: Date,
         band: &Band,
         candidates: usize,
-    ) -> Vec<(MrzRead, Vec<CharAlternatives>)> {
+    ) -> Vec<(MrzRead, Vec<CharAlternatives>, Vec<CharAlternatives>)> {
         let Some(last) = reads.last() else {
             return Vec::new();
         };
@@ -648,17 +655,23 @@ impl MrzReader {
         let mut opts = ParseOptions::new(reference);
         opts.alternatives = last.alternatives.clone();
         if let Some((report, lines)) = parse_best_fit(&last.lines, len, &opts) {
-            out.push((make(report, lines, last.confidence), opts.alternatives));
+            out.push((
+                make(report, lines, last.confidence),
+                opts.alternatives,
+                Vec::new(),
+            ));
         }
-        if let Some((lines, alts)) = anchored_vote(reads, len) {
+        if let Some(voted) = anchored_vote(reads, len) {
             let mut opts = ParseOptions::new(reference);
-            opts.alternatives = alts;
+            opts.alternatives = voted.alternatives;
             // The vote lists every cell where a second character kept
             // some weight, with its share of the winner's.
             opts.calibrated = true;
-            if let Some((report, lines)) = parse_best_fit(&lines, len, &opts) {
+            if let Some((report, lines)) = parse_best_fit(&voted.lines, len, &opts) {
                 let conf = reads.iter().map(|r| r.confidence).sum::<f32>() / reads.len() as f32;
-                out.push((make(report, lines, conf), opts.alternatives));
+                // Every character a read gave against the vote, however
+                // little weight it kept, is a doubt for the undecided check.
+                out.push((make(report, lines, conf), opts.alternatives, voted.dissent));
             }
         }
         let voters: Vec<LineRead> = reads
@@ -675,7 +688,7 @@ impl MrzReader {
                 if let Some((report, lines)) = parse_best_fit(&cons, len, &opts) {
                     let conf =
                         voters.iter().map(|r| r.confidence).sum::<f32>() / voters.len() as f32;
-                    out.push((make(report, lines, conf), opts.alternatives));
+                    out.push((make(report, lines, conf), opts.alternatives, Vec::new()));
                 }
             }
         }
@@ -907,10 +920,48 @@ fn mark_undecided(report: &mut MrzReport) {
 /// Whether another reading at the positions where a recogniser saw
 /// alternatives (`alts`), in fields that may hold letters and digits, gives
 /// another MRZ that verifies too, as read: then the check digits did not
-/// decide between them.
+/// decide between them. Every combination of up to 10 swaps is tried; more
+/// swaps than that count as undecided.
 fn check_digit_undecided(result: &MrzRead, alts: &[CharAlternatives], reference: Date) -> bool {
+    let swaps = alphanumeric_swaps(result, alts);
+    if swaps.is_empty() {
+        return false;
+    }
+    if swaps.len() > 10 {
+        return true;
+    }
+    (1u32..1 << swaps.len()).any(|mask| {
+        let chosen: Vec<(usize, usize, u8)> = swaps
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| mask & (1 << k) != 0)
+            .map(|(_, &s)| s)
+            .collect();
+        verifies_otherwise(result, &chosen, reference)
+    })
+}
+
+/// As [`check_digit_undecided`] for the characters that reads gave against
+/// the anchored vote (`dissent`), however little weight they kept: each
+/// one alone and every two together (a look-alike with the same check
+/// value, such as `S`/`8`, or two that cancel, such as `O`/`0` at weights
+/// 7 and 3). Poor reads dissent in many cells; trying every combination
+/// of them would call every such read undecided.
+fn dissent_undecided(result: &MrzRead, dissent: &[CharAlternatives], reference: Date) -> bool {
+    let swaps = alphanumeric_swaps(result, dissent);
+    (0..swaps.len()).any(|i| {
+        verifies_otherwise(result, &[swaps[i]], reference)
+            || swaps[i + 1..].iter().any(|&other| {
+                (other.0, other.1) != (swaps[i].0, swaps[i].1)
+                    && verifies_otherwise(result, &[swaps[i], other], reference)
+            })
+    })
+}
+
+/// The (line, column, character) substitutions `alts` offer in fields that
+/// may hold letters and digits, on the lines as parsed (after any repair).
+fn alphanumeric_swaps(result: &MrzRead, alts: &[CharAlternatives]) -> Vec<(usize, usize, u8)> {
     let classes = result.report.format.char_classes();
-    // Swaps on the lines as parsed (after any repair), checked as read.
     let base = &result.report.lines;
     let mut swaps: Vec<(usize, usize, u8)> = Vec::new();
     for a in alts {
@@ -931,31 +982,31 @@ fn check_digit_undecided(result: &MrzRead, alts: &[CharAlternatives], reference:
             }
         }
     }
-    if swaps.is_empty() {
-        return false;
+    swaps
+}
+
+/// Whether the result's lines with `swaps` made give another MRZ that
+/// verifies as read (no repair).
+fn verifies_otherwise(result: &MrzRead, swaps: &[(usize, usize, u8)], reference: Date) -> bool {
+    let mut lines: Vec<Vec<u8>> = result
+        .report
+        .lines
+        .iter()
+        .map(|l| l.clone().into_bytes())
+        .collect();
+    for &(line, col, c) in swaps {
+        if let Some(slot) = lines.get_mut(line).and_then(|l| l.get_mut(col)) {
+            *slot = c;
+        }
     }
-    if swaps.len() > 10 {
-        return true;
-    }
-    // As read: does another reading verify without any repair?
+    let lines: Vec<String> = lines
+        .into_iter()
+        .map(|l| String::from_utf8(l).unwrap_or_default())
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let mut opts = ParseOptions::new(reference);
     opts.repair = false;
-    (1u32..1 << swaps.len()).any(|mask| {
-        let mut lines: Vec<Vec<u8>> = base.iter().map(|l| l.clone().into_bytes()).collect();
-        for (k, &(line, col, c)) in swaps.iter().enumerate() {
-            if mask & (1 << k) != 0 {
-                if let Some(slot) = lines.get_mut(line).and_then(|l| l.get_mut(col)) {
-                    *slot = c;
-                }
-            }
-        }
-        let lines: Vec<String> = lines
-            .into_iter()
-            .map(|l| String::from_utf8(l).unwrap_or_default())
-            .collect();
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        kyc_mrz::parse(&refs, &opts).is_ok_and(|rep| rep.valid && rep.lines != result.report.lines)
-    })
+    kyc_mrz::parse(&refs, &opts).is_ok_and(|rep| rep.valid && rep.lines != result.report.lines)
 }
 
 /// How many of a band's reads, each on its own, parse to the same valid
@@ -1192,7 +1243,7 @@ fn vote_name_line(reads: &[LineRead], read: &mut MrzRead, reference: Date) {
         .cloned()
         .collect();
     let cons = match anchored_vote(reads, len) {
-        Some((cons, _)) => cons,
+        Some(voted) => voted.lines,
         None if same_shape.len() >= MIN_NAME_VOTES => match consensus(&same_shape, len) {
             Some((cons, _)) => cons,
             None => return,
@@ -1205,10 +1256,24 @@ fn vote_name_line(reads: &[LineRead], read: &mut MrzRead, reference: Date) {
     }
     lines[idx] = cons[idx].clone();
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let Ok(report) = kyc_mrz::parse(&refs, &ParseOptions::new(reference)) else {
+    let Ok(mut report) = kyc_mrz::parse(&refs, &ParseOptions::new(reference)) else {
         return;
     };
     if verified_checks(&report) >= verified_checks(&read.report) {
+        // The new name line changes no check digit's verdict, and what the
+        // read's own evaluation took away stays away: a field it found
+        // undecided is not verified by this parse without alternatives.
+        let old = &read.report;
+        report
+            .verified_fields
+            .retain(|f| old.verified_fields.contains(f));
+        report.valid &= old.valid;
+        report.valid_strict &= old.valid_strict;
+        for reason in &old.reasons {
+            if !report.reasons.contains(reason) {
+                report.reasons.push(reason.clone());
+            }
+        }
         read.report = report;
         read.raw_lines = lines;
     }
@@ -1458,11 +1523,21 @@ fn consensus(reads: &[LineRead], len: usize) -> Option<(Vec<String>, Vec<CharAlt
 /// those pass check digits by chance (see [`MrzReader::step`]).
 const MIN_ANCHORED_VOTERS: usize = 2;
 
+/// A band's lines decided by [`anchored_vote`].
+struct AnchoredVote {
+    lines: Vec<String>,
+    /// Cells where a second character kept some weight (calibrated).
+    alternatives: Vec<CharAlternatives>,
+    /// Cells where any read gave another character (confidence 0).
+    dissent: Vec<CharAlternatives>,
+}
+
 /// The band's lines decided cell by cell from its template read and
 /// Tesseract's reads together ([`vote::vote_line`]), with the alternatives
-/// that kept some weight; `None` without a template read of `len`
-/// characters per line and [`MIN_ANCHORED_VOTERS`] Tesseract reads beside it.
-fn anchored_vote(reads: &[LineRead], len: usize) -> Option<(Vec<String>, Vec<CharAlternatives>)> {
+/// that kept some weight and every dissenting character; `None` without a
+/// template read of `len` characters per line and [`MIN_ANCHORED_VOTERS`]
+/// Tesseract reads beside it.
+fn anchored_vote(reads: &[LineRead], len: usize) -> Option<AnchoredVote> {
     let template = reads.iter().find(|r| r.from_templates)?;
     let n = template.lines.len();
     let tesseract: Vec<&LineRead> = reads
@@ -1475,6 +1550,7 @@ fn anchored_vote(reads: &[LineRead], len: usize) -> Option<(Vec<String>, Vec<Cha
     let classes = layout_classes(n, len);
     let mut lines = Vec::with_capacity(n);
     let mut alts = Vec::new();
+    let mut dissent = Vec::new();
     for li in 0..n {
         let texts: Vec<&str> = tesseract.iter().map(|r| r.lines[li].as_str()).collect();
         let line_classes = classes.as_ref().and_then(|c| c.get(li));
@@ -1497,9 +1573,20 @@ fn anchored_vote(reads: &[LineRead], len: usize) -> Option<(Vec<String>, Vec<Cha
                 candidates,
             });
         }
+        for (column, others) in voted.dissent {
+            dissent.push(CharAlternatives {
+                line: li,
+                column,
+                candidates: others.into_iter().map(|c| (c, 0.0)).collect(),
+            });
+        }
         lines.push(voted.text);
     }
-    Some((lines, alts))
+    Some(AnchoredVote {
+        lines,
+        alternatives: alts,
+        dissent,
+    })
 }
 
 /// Ranking of a non-accepted report: verified check digits minus refuted ones.
@@ -1893,6 +1980,82 @@ mod tests {
         assert!(!read.accepted);
     }
 
+    /// Review finding: a read that gave `2` where the vote decided `C` in
+    /// the document number kept too little weight to be an alternative,
+    /// but `C` and `2` have the same check value: the check digit cannot
+    /// decide. A dissent the check digit refutes leaves the read decided.
+    #[test]
+    fn dissent_the_check_digit_cannot_refute_makes_a_read_undecided() {
+        let lines = [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ];
+        let today = Date::new(2010, 1, 1).unwrap();
+        let report = kyc_mrz::parse(&lines, &ParseOptions::new(today)).unwrap();
+        assert!(report.valid);
+        let read = MrzRead {
+            report,
+            accepted: false,
+            raw_lines: lines.iter().map(|l| l.to_string()).collect(),
+            band: two_line_band(41.0 * 12.0, 12.0),
+            candidates: 3,
+            confidence: 80.0,
+        };
+        let dissent = |c: char| CharAlternatives {
+            line: 1,
+            column: 7,
+            candidates: vec![(c, 0.0)],
+        };
+        assert!(dissent_undecided(&read, &[dissent('2')], today));
+        assert!(!dissent_undecided(&read, &[dissent('5')], today));
+        // In a date (digits only, a check digit of its own) no dissent counts.
+        let in_date = CharAlternatives {
+            line: 1,
+            column: 13,
+            candidates: vec![('A', 0.0)],
+        };
+        assert!(!dissent_undecided(&read, &[in_date], today));
+    }
+
+    /// Review finding: the name vote parsed the read again without its
+    /// alternatives, which gave back the document number an undecided
+    /// read had lost (returned as verified by its check digit).
+    #[test]
+    fn the_name_vote_keeps_an_undecided_document_number_unverified() {
+        let line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        let good = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let bad = "P<UTOERIKSSOM<<ANMA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let lr = |l1: &str| LineRead {
+            lines: vec![l1.to_string(), line2.to_string()],
+            confidence: 80.0,
+            ..Default::default()
+        };
+        let today = Date::new(2010, 1, 1).unwrap();
+        let mut report = kyc_mrz::parse(&[bad, line2], &ParseOptions::new(today)).unwrap();
+        assert!(report
+            .verified_fields
+            .iter()
+            .any(|f| f == "document_number"));
+        mark_undecided(&mut report);
+        let mut read = MrzRead {
+            report,
+            accepted: false,
+            raw_lines: vec![bad.to_string(), line2.to_string()],
+            band: two_line_band(41.0 * 6.0, 6.0),
+            candidates: 6,
+            confidence: 80.0,
+        };
+        vote_name_line(&[lr(good), lr(good), lr(good)], &mut read, today);
+        assert_eq!(read.report.lines[0], good);
+        assert!(!read.report.valid);
+        assert!(!read
+            .report
+            .verified_fields
+            .iter()
+            .any(|f| f == "document_number"));
+        assert!(read.report.reasons.iter().any(|r| r.contains("look-alike")));
+    }
+
     /// Regression (eval `khm_mock_occluded_rotated`): a dark shape over
     /// the start of the lines. Tesseract read `TMSREY<<POV<<<<<<<<4…` (the
     /// shape's edge as letters), the template read `T0KHM…` on line 1;
@@ -1941,7 +2104,7 @@ mod tests {
         // One Tesseract read is too few: a tie would keep `T0`.
         assert!(anchored_vote(&[template.clone(), edge.clone()], 30).is_none());
         let reads = [template.clone(), edge.clone(), edge.clone()];
-        let (lines, _) = anchored_vote(&reads, 30).unwrap();
+        let lines = anchored_vote(&reads, 30).unwrap().lines;
         assert_eq!(lines[0], truth[0]);
         assert_eq!(lines[2], truth[2], "the digit is no name character");
         // Reads of something else (a band of printed text) do not vote.
