@@ -1945,28 +1945,41 @@ mod tests {
             .any(|r| r.contains("take the photo closer")));
     }
 
+    /// The specimen passport's line 2, and its name line read right and wrong.
+    const UTO_LINE2: &str = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+    const UTO_NAME: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    const UTO_NAME_MISREAD: &str = "P<UTOERIKSSOM<<ANMA<MARIA<<<<<<<<<<<<<<<<<<<";
+
+    /// A Tesseract read of the specimen with name line `l1`.
+    fn uto_read(l1: &str) -> LineRead {
+        LineRead {
+            lines: vec![l1.to_string(), UTO_LINE2.to_string()],
+            confidence: 80.0,
+            ..Default::default()
+        }
+    }
+
+    /// The unaccepted read of the misread specimen that `report` describes
+    /// (6-px characters).
+    fn unaccepted_misread(report: MrzReport) -> MrzRead {
+        MrzRead {
+            report,
+            accepted: false,
+            raw_lines: vec![UTO_NAME_MISREAD.to_string(), UTO_LINE2.to_string()],
+            band: two_line_band(41.0 * 6.0, 6.0),
+            candidates: 6,
+            confidence: 80.0,
+        }
+    }
+
     /// Regression (eval `pe_25_pass-uto`, 275 px wide): the returned read's name line was
     /// the one read whose line 2 verified (`ERIKSSOM<<ANMA`); the band's reads outvote it.
     #[test]
     fn an_unaccepted_reads_name_line_is_the_bands_majority() {
-        let line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
-        let good = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
-        let bad = "P<UTOERIKSSOM<<ANMA<MARIA<<<<<<<<<<<<<<<<<<<";
-        let lr = |l1: &str| LineRead {
-            lines: vec![l1.to_string(), line2.to_string()],
-            confidence: 80.0,
-            ..Default::default()
-        };
+        let (line2, good, bad, lr) = (UTO_LINE2, UTO_NAME, UTO_NAME_MISREAD, uto_read);
         let today = Date::new(2010, 1, 1).unwrap();
         let report = kyc_mrz::parse(&[bad, line2], &ParseOptions::new(today)).unwrap();
-        let mut read = MrzRead {
-            report,
-            accepted: false,
-            raw_lines: vec![bad.to_string(), line2.to_string()],
-            band: two_line_band(41.0 * 6.0, 6.0),
-            candidates: 6,
-            confidence: 80.0,
-        };
+        let mut read = unaccepted_misread(report);
         // Two reads are too few for a vote.
         vote_name_line(&[lr(good), lr(good)], &mut read, today);
         assert_eq!(read.report.lines[0], bad);
@@ -2022,14 +2035,7 @@ mod tests {
     /// read had lost (returned as verified by its check digit).
     #[test]
     fn the_name_vote_keeps_an_undecided_document_number_unverified() {
-        let line2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
-        let good = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
-        let bad = "P<UTOERIKSSOM<<ANMA<MARIA<<<<<<<<<<<<<<<<<<<";
-        let lr = |l1: &str| LineRead {
-            lines: vec![l1.to_string(), line2.to_string()],
-            confidence: 80.0,
-            ..Default::default()
-        };
+        let (line2, good, bad, lr) = (UTO_LINE2, UTO_NAME, UTO_NAME_MISREAD, uto_read);
         let today = Date::new(2010, 1, 1).unwrap();
         let mut report = kyc_mrz::parse(&[bad, line2], &ParseOptions::new(today)).unwrap();
         assert!(report
@@ -2037,14 +2043,7 @@ mod tests {
             .iter()
             .any(|f| f == "document_number"));
         mark_undecided(&mut report);
-        let mut read = MrzRead {
-            report,
-            accepted: false,
-            raw_lines: vec![bad.to_string(), line2.to_string()],
-            band: two_line_band(41.0 * 6.0, 6.0),
-            candidates: 6,
-            confidence: 80.0,
-        };
+        let mut read = unaccepted_misread(report);
         vote_name_line(&[lr(good), lr(good), lr(good)], &mut read, today);
         assert_eq!(read.report.lines[0], good);
         assert!(!read.report.valid);
