@@ -76,11 +76,12 @@ fn main() {
                         ),
                         r.mrz.accepted,
                         format!(
-                            "kh {:?} vs {:?} cer {:.2} issued {:?} printed {:?} latin {:?}",
+                            "kh {:?} vs {:?} cer {:.2} issued {:?} ({}) printed {:?} latin {:?}",
                             kh.trim(),
                             truth,
                             cer,
                             r.issued_date.value,
+                            r.issued_date.reason.as_deref().unwrap_or("-"),
                             r.printed_id_number,
                             r.printed_name_matches
                         ),

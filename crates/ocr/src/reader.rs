@@ -822,47 +822,12 @@ fn apply_front(out: &mut IdCardReading, front: &FrontText, read: &MrzRead) {
             out.first_name_kh = Field::missing("Khmer name row not found on the front");
         }
     }
-    // Issue date: the first date of the validity row. The second must be
-    // the MRZ expiry (check-digit verified) for the row to be trusted.
-    match front.validity {
-        Some((issued, until)) => {
-            let expiry_ok = r.fields.expiry_date == Some(until) && r.field_verified("expiry_date");
-            out.issued_date = if expiry_ok {
-                Field::front(
-                    issued.to_string(),
-                    Some(
-                        "validity row; its end date equals the check-digit-verified MRZ expiry"
-                            .into(),
-                    ),
-                )
-            } else if r.fields.expiry_date.is_some() && r.fields.expiry_date != Some(until) {
-                Field::missing(format!(
-                    "validity row end {until} contradicts the MRZ expiry; issue date not trusted"
-                ))
-            } else {
-                Field::front(
-                    issued.to_string(),
-                    Some("validity row; MRZ expiry not verified".into()),
-                )
-            };
-        }
-        None => {
-            out.issued_date = match front.validity_start {
-                // Cards are valid for 10 years less a day: the issue date is
-                // trusted when that lands on the verified MRZ expiry.
-                Some(issued)
-                    if r.field_verified("expiry_date") && r.fields.expiry_date == Some(card_expiry(issued)) =>
-                {
-                    Field::front(
-                        issued.to_string(),
-                        Some("validity row start; issue + 10 years − 1 day equals the verified MRZ expiry".into()),
-                    )
-                }
-                Some(_) => Field::missing("validity row end not legible and its start does not match the MRZ expiry"),
-                None => Field::missing("validity row not found on the front"),
-            }
-        }
-    }
+    out.issued_date = issued_date(
+        front.validity,
+        front.validity_start,
+        r.fields.expiry_date,
+        r.field_verified("expiry_date"),
+    );
     out.place_of_birth = match &front.place_of_birth {
         Some(p) => Field::front(p.clone(), None),
         None => Field::missing("place of birth row not found"),
@@ -898,6 +863,67 @@ fn apply_front(out: &mut IdCardReading, front: &FrontText, read: &MrzRead) {
                 );
             }
         }
+    }
+}
+
+/// The `issuedDate` field from the front's validity row (`validity`: both
+/// dates read; `validity_start`: only the first) and the MRZ expiry. The
+/// row is trusted when its end is the check-digit-verified MRZ expiry, or
+/// its start is that expiry less 10 years plus a day (the card's term).
+fn issued_date(
+    validity: Option<(Date, Date)>,
+    validity_start: Option<Date>,
+    mrz_expiry: Option<Date>,
+    expiry_verified: bool,
+) -> Field {
+    match validity {
+        Some((issued, until)) => {
+            let expiry_ok = mrz_expiry == Some(until) && expiry_verified;
+            if expiry_ok {
+                Field::front(
+                    issued.to_string(),
+                    Some(
+                        "validity row; its end date equals the check-digit-verified MRZ expiry"
+                            .into(),
+                    ),
+                )
+            } else if expiry_verified && mrz_expiry == Some(card_expiry(issued)) {
+                // The end date misread, the start fits the verified expiry
+                // (10 years less a day) on its own.
+                Field::front(
+                    issued.to_string(),
+                    Some(format!(
+                        "validity row start; issue + 10 years − 1 day equals the verified MRZ expiry (the row's end read as {until})"
+                    )),
+                )
+            } else if mrz_expiry.is_some() && mrz_expiry != Some(until) {
+                Field::missing(format!(
+                    "validity row end {until} contradicts the MRZ expiry; issue date not trusted"
+                ))
+            } else {
+                Field::front(
+                    issued.to_string(),
+                    Some("validity row; MRZ expiry not verified".into()),
+                )
+            }
+        }
+        None => match validity_start {
+            // Cards are valid for 10 years less a day: the issue date is
+            // trusted when that lands on the verified MRZ expiry.
+            Some(issued) if expiry_verified && mrz_expiry == Some(card_expiry(issued)) => {
+                Field::front(
+                    issued.to_string(),
+                    Some(
+                        "validity row start; issue + 10 years − 1 day equals the verified MRZ expiry"
+                            .into(),
+                    ),
+                )
+            }
+            Some(_) => Field::missing(
+                "validity row end not legible and its start does not match the MRZ expiry",
+            ),
+            None => Field::missing("validity row not found on the front"),
+        },
     }
 }
 
@@ -968,6 +994,36 @@ mod tests {
             card_expiry(Date::new(2015, 1, 1).unwrap()),
             Date::new(2024, 12, 31).unwrap()
         );
+    }
+
+    /// Regression (generated cards, 3 of 40 clean renders): the validity
+    /// row's end date misread (`2030-01-17` for `2034-01-17`) discarded an
+    /// issue date that the verified expiry confirms on its own.
+    #[test]
+    fn the_issue_date_stands_on_the_verified_expiry_when_the_rows_end_is_misread() {
+        let d = |y, m, day| Date::new(y, m, day).unwrap();
+        let (issued, expiry) = (d(2024, 1, 18), d(2034, 1, 17));
+        let misread_end = Some((issued, d(2030, 1, 17)));
+        let f = issued_date(misread_end, None, Some(expiry), true);
+        assert_eq!(f.value.as_deref(), Some("2024-01-18"));
+        assert!(f.reason.unwrap().contains("end read as 2030-01-17"));
+        // Unverified expiry, or a start that does not fit: not trusted.
+        assert_eq!(
+            issued_date(misread_end, None, Some(expiry), false).value,
+            None
+        );
+        let wrong_start = Some((d(2024, 1, 19), d(2030, 1, 17)));
+        assert_eq!(
+            issued_date(wrong_start, None, Some(expiry), true).value,
+            None
+        );
+        // Both dates right.
+        let f = issued_date(Some((issued, expiry)), None, Some(expiry), true);
+        assert_eq!(f.value.as_deref(), Some("2024-01-18"));
+        // Only the start legible.
+        let f = issued_date(None, Some(issued), Some(expiry), true);
+        assert_eq!(f.value.as_deref(), Some("2024-01-18"));
+        assert_eq!(issued_date(None, None, Some(expiry), true).value, None);
     }
 
     #[test]
