@@ -125,8 +125,8 @@ fn thread_index() -> usize {
 /// Runtime's own Python package gives the same). ONNX Runtime's
 /// `session.set_denormal_as_zero` set the mode once, on the thread that
 /// created the process's first session (measured), so the engine sets it
-/// around each run, on the thread that runs the model. A subnormal is under 1.2e-38: flushing
-/// it changes no score the engine reports.
+/// around each run, on the thread that runs the model. A subnormal is
+/// under 1.2e-38: flushing it changes no score the engine reports.
 pub(crate) struct DenormalsAreZero {
     #[cfg(target_arch = "x86_64")]
     saved: u32,

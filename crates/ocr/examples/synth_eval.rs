@@ -46,7 +46,8 @@ fn main() {
         };
         let img = DynamicImage::ImageRgb8(degrade(&doc.image, &d, seed));
         let t = Instant::now();
-        let (lines, accepted, extra) = if passport {
+        // The MRZ lines of the same read the fields come from.
+        let (got, accepted, extra) = if passport {
             // The passport fields are the MRZ read's: read it once, with its lines.
             match reader.mrz_reader().read(&img.to_luma8(), today) {
                 Ok(r) => (Some(r.report.lines), r.accepted, String::new()),
@@ -93,11 +94,9 @@ fn main() {
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         times.push(ms);
         let mut is_exact = false;
-        if lines.is_some() {
+        if got.is_some() {
             found += 1;
         }
-        // The MRZ lines of the same read the fields came from.
-        let got = lines;
         if got.as_deref() == Some(&doc.mrz[..]) {
             is_exact = true;
             exact += 1;
